@@ -1,0 +1,104 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { AppModule } from './app.module.js';
+import { createLogger, PinoLoggerService } from './common/logging/logger.js';
+import { logContext } from './common/logging/request-context.js';
+import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
+import type { Settings } from './config/settings.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
+import { setupOpenApi } from './openapi.js';
+
+/** The largest request body accepted (configurations of 2,000 users fit well within it). */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  settings: RuntimeSettings;
+  logger: PinoLogger;
+  /** Closes the application, then the embedded database if this process started one. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** Where log lines go (tests capture them to scan for secrets); default stdout. */
+  logDestination?: NodeJS.WritableStream;
+}
+
+/** Decides the database and encryption key, then builds the application (not yet listening). */
+export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<RunningApp> {
+  const logger = createLogger(settings.logLevel, options.logDestination);
+  const nestLogger = new PinoLoggerService(logger);
+  Logger.overrideLogger(nestLogger);
+
+  let embedded: EmbeddedPostgres | undefined;
+  let encryptionKey = settings.encryptionKey;
+  if (!settings.databaseUrl) {
+    embedded = await startEmbeddedPostgres(settings.dataDir);
+    if (!encryptionKey) {
+      const resolved = embeddedEncryptionKey(settings.dataDir);
+      encryptionKey = resolved.key;
+      if (resolved.generated && resolved.path) {
+        logger.warn(
+          `ENCRYPTION_KEY is not set: generated one into ${resolved.path}. Keep that file with the data; set ENCRYPTION_KEY in production.`,
+        );
+      }
+    }
+  }
+  const runtime: RuntimeSettings = {
+    ...settings,
+    databaseUrl: settings.databaseUrl ?? embedded!.url,
+    encryptionKey: encryptionKey!,
+    embedded: embedded !== undefined,
+  };
+
+  try {
+    const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      // One line per request, written below with the request id, instead of Fastify's two.
+      logController: new LogController({ disableRequestLogging: true }),
+      bodyLimit: BODY_LIMIT_BYTES,
+      requestIdHeader: false,
+      genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+        const given = request.headers['x-request-id'];
+        return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      },
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+      logger: nestLogger,
+      abortOnError: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    // Every response names its request, and every line logged while serving it carries the same id.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      void reply.header('x-request-id', request.id);
+      logContext.run({ reqId: request.id }, done);
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      logger.info(
+        { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request completed',
+      );
+      done();
+    });
+    setupOpenApi(app);
+    await app.init();
+    return {
+      app,
+      settings: runtime,
+      logger,
+      async close() {
+        await app.close();
+        await embedded?.close();
+      },
+    };
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+}

@@ -1,0 +1,7 @@
+/** Who is calling: the organization behind the API key, resolved by the global guard. */
+export interface Caller {
+  organizationId: number;
+  /** The caller organization's ancestors, root first. */
+  ancestorIds: number[];
+  apiKeyId: number;
+}

@@ -1,0 +1,82 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { reasonPhrase } from './error-response.js';
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Turns every error into `{ statusCode, error, message, details? }`. Known HTTP errors keep their
+ * message; anything unexpected is a 500 that names the request id and nothing else.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const { status, body } = this.toBody(exception, request);
+    if (status >= 500) {
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+    }
+    void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(exception: unknown, request: FastifyRequest): { status: number; body: Record<string, unknown> } {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (typeof response === 'object' && response !== null) {
+        const given = response as Record<string, unknown>;
+        const message = Array.isArray(given.message) ? given.message.join('; ') : String(given.message ?? exception.message);
+        return {
+          status,
+          body: { statusCode: status, error: reasonPhrase(status), message, ...extraFields(given) },
+        };
+      }
+      return { status, body: { statusCode: status, error: reasonPhrase(status), message: String(response) } };
+    }
+    // Errors raised by Fastify itself before the handler runs (body parsing, size limits).
+    const fastifyError = exception as FastifyLikeError;
+    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      const status = fastifyError.statusCode;
+      return { status, body: { statusCode: status, error: reasonPhrase(status), message: clientErrorMessage(fastifyError) } };
+    }
+    return {
+      status: 500,
+      body: {
+        statusCode: 500,
+        error: reasonPhrase(500),
+        message: `An unexpected error occurred; quote request id ${request.id} when reporting it`,
+        requestId: request.id,
+      },
+    };
+  }
+}
+
+/** What an error body adds to the common fields (`details`, `errors`), in a fixed order after them. */
+function extraFields(given: Record<string, unknown>): Record<string, unknown> {
+  const { statusCode: _s, error: _e, message: _m, ...rest } = given;
+  return rest;
+}
+
+function clientErrorMessage(error: FastifyLikeError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported Content-Type: send application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is empty; send a JSON object';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    default:
+      if (error instanceof SyntaxError || /JSON/i.test(error.message ?? '')) {
+        return `The request body is not valid JSON: ${error.message}`;
+      }
+      return error.message ?? 'Bad request';
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Typed settings, read once from the environment and validated at start-up.
+ *
+ * Every problem names the variable it comes from, so that a wrong deployment fails fast with a
+ * message an operator can act on. `.env.example` documents each setting; keep the two in step.
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Settings {
+  port: number;
+  host: string;
+  /** Unset: the embedded PostgreSQL (PGlite) keeps its data in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** 32 bytes, base64. Undefined only on the embedded database, where it is generated into DATA_DIR. */
+  encryptionKey: Buffer | undefined;
+  /** Older keys that still decrypt (ENCRYPTION_KEYS_PREVIOUS), newest first. */
+  previousEncryptionKeys: Buffer[];
+  rootApiKey: string | undefined;
+  rootOrganizationName: string;
+  logLevel: LogLevel;
+  /** Outbound HTTP may reach loopback and private addresses (development and tests only). */
+  outboundAllowPrivate: boolean;
+  executor: {
+    enabled: boolean;
+    pollMs: number;
+    concurrency: number;
+    leaseSeconds: number;
+  };
+  xelion: {
+    maxConcurrency: number;
+    timeoutMs: number;
+  };
+}
+
+export class SettingsError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid setting ${variable}: ${problem}`);
+    this.name = 'SettingsError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value)) throw new SettingsError(name, `"${value}" is not a whole number`);
+  const n = Number(value);
+  if (n < min || n > max) throw new SettingsError(name, `${n} is outside ${min}..${max}`);
+  return n;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new SettingsError(name, `"${value}" is not true or false`);
+}
+
+/** Decodes one 32-byte base64 key; `name` is the variable it came from, for the message. */
+export function decodeEncryptionKey(name: string, value: string): Buffer {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+    throw new SettingsError(name, 'must be base64 (32 random bytes, e.g. `openssl rand -base64 32`)');
+  }
+  const key = Buffer.from(value, 'base64');
+  if (key.length !== 32) {
+    throw new SettingsError(name, `must decode to 32 bytes, got ${key.length} (use \`openssl rand -base64 32\`)`);
+  }
+  return key;
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  const databaseUrl = raw(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new SettingsError('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+
+  const keyText = raw(env, 'ENCRYPTION_KEY');
+  const encryptionKey = keyText === undefined ? undefined : decodeEncryptionKey('ENCRYPTION_KEY', keyText);
+  if (databaseUrl !== undefined && encryptionKey === undefined) {
+    throw new SettingsError(
+      'ENCRYPTION_KEY',
+      'is required when DATABASE_URL is set (32 random bytes, base64: `openssl rand -base64 32`)',
+    );
+  }
+  const previousEncryptionKeys = (raw(env, 'ENCRYPTION_KEYS_PREVIOUS') ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => decodeEncryptionKey('ENCRYPTION_KEYS_PREVIOUS', part));
+
+  const rootApiKey = raw(env, 'ROOT_API_KEY');
+  if (rootApiKey !== undefined && rootApiKey.length < 32) {
+    throw new SettingsError('ROOT_API_KEY', `must be at least 32 characters, got ${rootApiKey.length}`);
+  }
+
+  const rootOrganizationName = raw(env, 'ROOT_ORGANIZATION_NAME') ?? 'root';
+  if (rootOrganizationName.length > 100) {
+    throw new SettingsError('ROOT_ORGANIZATION_NAME', 'must be at most 100 characters');
+  }
+
+  const logLevel = (raw(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new SettingsError('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: raw(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: raw(env, 'DATA_DIR') ?? './data',
+    encryptionKey,
+    previousEncryptionKeys,
+    rootApiKey,
+    rootOrganizationName,
+    logLevel: logLevel as LogLevel,
+    outboundAllowPrivate: boolean(env, 'OUTBOUND_ALLOW_PRIVATE', false),
+    executor: {
+      enabled: boolean(env, 'EXECUTOR_ENABLED', true),
+      pollMs: integer(env, 'EXECUTOR_POLL_MS', 500, 10, 600_000),
+      concurrency: integer(env, 'EXECUTOR_CONCURRENCY', 4, 1, 256),
+      leaseSeconds: integer(env, 'LEASE_SECONDS', 30, 2, 3600),
+    },
+    xelion: {
+      maxConcurrency: integer(env, 'XELION_MAX_CONCURRENCY', 4, 1, 64),
+      timeoutMs: integer(env, 'XELION_TIMEOUT_MS', 15_000, 100, 600_000),
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { RuntimeSettings } from '../config/runtime-settings.js';
+import { ensureRootOrganization } from '../organizations/root-organization.js';
+import { dataSourceOptions } from './data-source-options.js';
+import { runMigrations, withSchemaLock } from './migrate.js';
+
+const logger = new Logger('Database');
+
+/**
+ * Connects, then — under one advisory lock, so that instances starting together take turns —
+ * applies pending migrations and, on a database without organizations, creates the root one.
+ */
+async function prepare(dataSource: DataSource, settings: RuntimeSettings): Promise<void> {
+  await withSchemaLock(dataSource, async () => {
+    const ran = await runMigrations(dataSource);
+    if (ran.length > 0) logger.log(`applied migrations: ${ran.join(', ')}`);
+    const root = await ensureRootOrganization(dataSource, settings.rootOrganizationName, settings.rootApiKey);
+    if (!root) return;
+    if (root.generatedKey) {
+      // The one time a key is written to the log, as designed: the operator has no other way to get it.
+      logger.warn(
+        `created root organization "${root.organization.name}" (id ${root.organization.id}); its API key, shown only now: ${root.generatedKey}`,
+      );
+    } else {
+      logger.log(`created root organization "${root.organization.name}" (id ${root.organization.id}) with ROOT_API_KEY as its key`);
+    }
+  });
+}
+
+@Module({})
+export class DatabaseModule {
+  static forRoot(settings: RuntimeSettings): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => dataSourceOptions(settings.databaseUrl),
+          dataSourceFactory: async (options) => {
+            const dataSource = await new DataSource(options!).initialize();
+            await prepare(dataSource, settings);
+            return dataSource;
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+import { ApiKey } from '../organizations/api-key.entity.js';
+import { Organization } from '../organizations/organization.entity.js';
+
+/** Every entity of the service. TypeORM 1.x takes classes, not globs; add new entities here. */
+export const ENTITIES = [Organization, ApiKey];

@@ -1,0 +1,4 @@
+import { Initial1795944961747 } from './1795944961747-Initial.js';
+
+/** Every migration, oldest first. TypeORM 1.x: list the classes, no globs. */
+export const MIGRATIONS = [Initial1795944961747];

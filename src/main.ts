@@ -1,0 +1,38 @@
+import { createApp } from './app.js';
+import { loadSettings, SettingsError } from './config/settings.js';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const running = await createApp(settings);
+  await running.app.listen({ port: settings.port, host: settings.host });
+  const address = settings.host === '0.0.0.0' ? 'localhost' : settings.host;
+  running.logger.info(
+    `listening on http://${address}:${settings.port} (${running.settings.embedded ? `embedded database in ${settings.dataDir}` : 'PostgreSQL'}); API docs at /api/docs`,
+  );
+  // Nest's shutdown hooks close the application on SIGTERM/SIGINT; the embedded database closes after it.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      running
+        .close()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        });
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,122 @@
+import { HttpStatus, Injectable, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Caller } from '../common/auth/caller.js';
+import { ApiError } from '../common/http/error-response.js';
+import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
+import { ApiKey } from './api-key.entity.js';
+import { displayPrefix, generateApiKey, hashApiKey, hasValidChecksum } from './api-key.token.js';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
+import { OrganizationsService } from './organizations.service.js';
+
+/** last_used_at is written at most this often per key, so that reads stay reads. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+interface KeyRow {
+  id: number;
+  organization_id: number;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  disabled_at: Date | null;
+  ancestor_ids: number[];
+}
+
+/** Stores a key for an organization; the returned `key` is the only place it is ever in clear. */
+export async function saveApiKey(
+  manager: EntityManager,
+  organizationId: number,
+  name: string,
+  expiresAt: Date | null,
+  key: string = generateApiKey(),
+): Promise<{ entity: ApiKey; key: string }> {
+  const entity = await manager.save(
+    manager.create(ApiKey, {
+      organizationId,
+      name,
+      prefix: displayPrefix(key),
+      keyHash: hashApiKey(key),
+      expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+    }),
+  );
+  return { entity, key };
+}
+
+@Injectable()
+export class ApiKeyService {
+  private readonly logger = new Logger(ApiKeyService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  /**
+   * Resolves an `X-Auth-Key` to its caller, or says why not. Nothing is cached: a revoked or expired
+   * key, or a disabled organization, is refused on its very next request on every instance.
+   */
+  async authenticate(key: string): Promise<Caller> {
+    if (key.length > 512 || !hasValidChecksum(key)) throw new UnauthorizedException('Unknown API key');
+    const rows: KeyRow[] = await this.dataSource.query(
+      `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at, o.disabled_at, o.ancestor_ids
+         FROM api_keys k JOIN organizations o ON o.id = k.organization_id
+        WHERE k.key_hash = $1`,
+      [hashApiKey(key)],
+    );
+    const row = rows[0];
+    if (!row) throw new UnauthorizedException('Unknown API key');
+    if (row.revoked_at) throw new UnauthorizedException('API key has been revoked');
+    const now = Date.now();
+    if (row.expires_at && row.expires_at.getTime() <= now) throw new UnauthorizedException('API key has expired');
+    if (row.disabled_at) throw new UnauthorizedException("API key's organization has been disabled");
+    if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+      // Not awaited: bookkeeping must not slow down or fail the request.
+      this.dataSource
+        .query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [row.id])
+        .catch((error: Error) => this.logger.warn(`could not record last use of API key ${row.id}: ${error.message}`));
+    }
+    return { organizationId: row.organization_id, ancestorIds: row.ancestor_ids, apiKeyId: row.id };
+  }
+
+  async create(caller: Caller, organizationId: number, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    const expiresAt = dto.expiresAt === undefined ? null : new Date(dto.expiresAt);
+    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'expiresAt must be in the future', {
+        details: [{ field: 'expiresAt', message: 'expiresAt must be in the future' }],
+      });
+    }
+    const { entity, key } = await this.dataSource.transaction(async (manager) => {
+      const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
+      return saveApiKey(manager, organization.id, dto.name ?? 'default', expiresAt);
+    });
+    return {
+      id: entity.id,
+      name: entity.name,
+      key,
+      prefix: entity.prefix,
+      createdAt: entity.createdAt,
+      expiresAt: entity.expiresAt,
+    };
+  }
+
+  async list(caller: Caller, organizationId: number, page: PageQuery): Promise<Page<ApiKeyDto>> {
+    const organization = await this.organizations.findInScope(caller, organizationId);
+    const query = this.dataSource.manager
+      .createQueryBuilder(ApiKey, 'key')
+      .where('key.organization_id = :organizationId', { organizationId: organization.id });
+    return paginate(query, 'key.id', page, ApiKeyDto.from);
+  }
+
+  async revoke(caller: Caller, organizationId: number, keyId: number): Promise<void> {
+    const organization = await this.organizations.findInScope(caller, organizationId);
+    const result = await this.dataSource.manager
+      .createQueryBuilder()
+      .update(ApiKey)
+      .set({ revokedAt: () => 'COALESCE(revoked_at, now())' })
+      .where('id = :keyId AND organization_id = :organizationId', { keyId, organizationId: organization.id })
+      .execute();
+    if (!result.affected) throw new NotFoundException(`API key ${keyId} not found in organization ${organizationId}`);
+  }
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentCaller } from '../common/auth/auth.decorators.js';
+import type { Caller } from '../common/auth/caller.js';
+import { ErrorResponse } from '../common/http/error-response.js';
+import { IdParam } from '../common/http/id.pipe.js';
+import { PageQuery } from '../common/http/pagination.js';
+import { CreateOrganizationDto, OrganizationDto, OrganizationPageDto, UpdateOrganizationDto } from './dto/organization.dto.js';
+import { OrganizationsService } from './organizations.service.js';
+
+@ApiTags('organizations')
+@Controller('api/v1/organizations')
+export class OrganizationsController {
+  constructor(private readonly organizations: OrganizationsService) {}
+
+  @Get('me')
+  @ApiOperation({ summary: "The caller's organization" })
+  @ApiOkResponse({ type: OrganizationDto })
+  async me(@CurrentCaller() caller: Caller): Promise<OrganizationDto> {
+    return OrganizationDto.from(await this.organizations.findInScope(caller, caller.organizationId));
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create an organization below the caller (or below one of its descendants)' })
+  @ApiCreatedResponse({ type: OrganizationDto })
+  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateOrganizationDto): Promise<OrganizationDto> {
+    return OrganizationDto.from(await this.organizations.create(caller, dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's subtree, itself included, newest first" })
+  @ApiOkResponse({ type: OrganizationPageDto })
+  list(@CurrentCaller() caller: Caller, @Query() page: PageQuery): Promise<OrganizationPageDto> {
+    return this.organizations.list(caller, page);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One organization of the subtree' })
+  @ApiOkResponse({ type: OrganizationDto })
+  async get(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrganizationDto> {
+    return OrganizationDto.from(await this.organizations.findInScope(caller, id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename an organization' })
+  @ApiOkResponse({ type: OrganizationDto })
+  async rename(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
+    return OrganizationDto.from(await this.organizations.rename(caller, id, dto.name));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Disable an organization and its whole subtree; their keys stop working at once' })
+  @ApiNoContentResponse()
+  @ApiConflictResponse({ type: ErrorResponse, description: "The caller's own organization" })
+  disable(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<void> {
+    return this.organizations.disable(caller, id);
+  }
+}

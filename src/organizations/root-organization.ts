@@ -1,0 +1,35 @@
+import type { DataSource } from 'typeorm';
+import { saveApiKey } from './api-key.service.js';
+import { generateApiKey } from './api-key.token.js';
+import { Organization } from './organization.entity.js';
+
+export interface CreatedRoot {
+  organization: Organization;
+  /** The key in clear: set only when it was generated here (not when the operator supplied it). */
+  generatedKey: string | undefined;
+}
+
+/** Creates a top-level organization with its first API key, in one transaction. */
+export async function createRootOrganization(dataSource: DataSource, name: string, givenKey?: string): Promise<CreatedRoot> {
+  const key = givenKey ?? generateApiKey();
+  const organization = await dataSource.transaction(async (manager) => {
+    const root = await manager.save(manager.create(Organization, { name, parentId: null, ancestorIds: [], disabledAt: null }));
+    await saveApiKey(manager, root.id, 'root', null, key);
+    return root;
+  });
+  return { organization, generatedKey: givenKey === undefined ? key : undefined };
+}
+
+/**
+ * First start: when the database holds no organization at all, create the root organization. Run
+ * under the schema lock, so that instances starting together create exactly one.
+ */
+export async function ensureRootOrganization(
+  dataSource: DataSource,
+  name: string,
+  rootApiKey: string | undefined,
+): Promise<CreatedRoot | undefined> {
+  const [{ exists }] = await dataSource.query<{ exists: boolean }[]>('SELECT EXISTS (SELECT 1 FROM organizations) AS exists');
+  if (exists) return undefined;
+  return createRootOrganization(dataSource, name, rootApiKey);
+}
