@@ -1,5 +1,7 @@
 import { ApiKey } from '../organizations/api-key.entity.js';
+import { OrderStep } from '../orders/order-step.entity.js';
+import { Order } from '../orders/order.entity.js';
 import { Organization } from '../organizations/organization.entity.js';
 
 /** Every entity of the service. TypeORM 1.x takes classes, not globs; add new entities here. */
-export const ENTITIES = [Organization, ApiKey];
+export const ENTITIES = [Organization, ApiKey, Order, OrderStep];

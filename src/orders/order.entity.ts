@@ -1,0 +1,107 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Organization } from '../organizations/organization.entity.js';
+
+/** The four statuses of the Provisioning Guide, exactly (seed: "NOT_STARTED | IN_PROGRESS | FAILED | COMPLETED"). */
+export const ORDER_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'FAILED', 'COMPLETED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Why an order failed, as shown in `GET /orders/:id` (`error { code, message, step }`). */
+export interface OrderError {
+  code: string;
+  message: string;
+  step: string | null;
+  /** Xelion's own errorCode when the cause was a permanent Xelion error. */
+  xelionErrorCode?: number;
+}
+
+/** What an order did, per kind of object, plus the numbers it allocated and any warnings. */
+export interface OrderResult {
+  created: Record<string, number>;
+  updated: Record<string, number>;
+  found: Record<string, number>;
+  numbersAllocated: { label: string; number: string; owner: string }[];
+  warnings: string[];
+}
+
+@Entity('orders')
+@Index('IDX_orders_organization_id', ['organizationId'])
+// The executor's claim query: due orders by status (partial index, raw SQL in the migration).
+@Index('IDX_orders_due', { synchronize: false })
+// One Idempotency-Key per organization (partial unique index, raw SQL in the migration).
+@Index('UQ_orders_idempotency_key', { synchronize: false })
+export class Order {
+  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
+  id: number;
+
+  @Column({ name: 'organization_id', type: 'int' })
+  organizationId: number;
+
+  @ManyToOne(() => Organization, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: Organization;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: OrderStatus;
+
+  @Column({ name: 'tenant_server_url', type: 'varchar', length: 2048 })
+  tenantServerUrl: string;
+
+  @Column({ name: 'tenant_name', type: 'varchar', length: 200 })
+  tenantName: string;
+
+  /** SecretBox-sealed tenant token; NULL once erased (see docs/provisioning.md, "The tenant token"). */
+  @Column({ name: 'tenant_token_sealed', type: 'text', nullable: true, select: false })
+  tenantTokenSealed: string | null;
+
+  @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
+  callbackUrl: string | null;
+
+  /** The normalised configuration (the validator's output). */
+  @Column({ type: 'jsonb' })
+  configuration: unknown;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey: string | null;
+
+  /** SHA-256 (hex) of the request the key was first used with. */
+  @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
+  requestHash: string | null;
+
+  @Column({ name: 'progress_done', type: 'int', default: 0 })
+  progressDone: number;
+
+  @Column({ name: 'progress_total', type: 'int', default: 0 })
+  progressTotal: number;
+
+  @Column({ name: 'current_step', type: 'varchar', length: 300, nullable: true })
+  currentStep: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  error: OrderError | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  result: OrderResult | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt: Date | null;
+
+  /** The executor instance holding the lease, and until when (fencing: every journal write checks it). */
+  @Column({ name: 'locked_by', type: 'varchar', length: 200, nullable: true })
+  lockedBy: string | null;
+
+  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
+  lockedUntil: Date | null;
+
+  /** How many times an executor has claimed the order (a take-over counts as one more). */
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'next_run_at', type: 'timestamptz', nullable: true })
+  nextRunAt: Date | null;
+}
