@@ -8,13 +8,14 @@ import type { RuntimeSettings } from './config/runtime-settings.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(settings: RuntimeSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule],
+      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, WebhooksModule],
       providers: [
         // Deny by default: every route needs X-Auth-Key unless marked @Public().
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -33,6 +33,16 @@ export interface Settings {
     maxConcurrency: number;
     timeoutMs: number;
   };
+  /** Webhook delivery (docs/webhooks.md). */
+  webhooks: {
+    dispatcherEnabled: boolean;
+    pollMs: number;
+    concurrency: number;
+    leaseSeconds: number;
+    timeoutMs: number;
+    /** WEBHOOK_RETRY_SCHEDULE_MS, for tests only: delays before attempts 2, 3, …; unset = the ≥3-day schedule. */
+    retryScheduleMs: number[] | undefined;
+  };
 }
 
 export class SettingsError extends Error {
@@ -137,5 +147,24 @@ export function loadSettings(env: Env = process.env): Settings {
       maxConcurrency: integer(env, 'XELION_MAX_CONCURRENCY', 4, 1, 64),
       timeoutMs: integer(env, 'XELION_TIMEOUT_MS', 15_000, 100, 600_000),
     },
+    webhooks: {
+      dispatcherEnabled: boolean(env, 'WEBHOOK_DISPATCHER_ENABLED', true),
+      pollMs: integer(env, 'WEBHOOK_POLL_MS', 250, 10, 600_000),
+      concurrency: integer(env, 'WEBHOOK_CONCURRENCY', 16, 1, 256),
+      leaseSeconds: integer(env, 'WEBHOOK_LEASE_SECONDS', 60, 1, 3600),
+      timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
+      retryScheduleMs: delayList(env, 'WEBHOOK_RETRY_SCHEDULE_MS'),
+    },
   };
+}
+
+/** A comma-separated list of delays in milliseconds (at least one). */
+function delayList(env: Env, name: string): number[] | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.some((part) => !/^\d{1,9}$/.test(part))) {
+    throw new SettingsError(name, `"${value}" is not a comma-separated list of milliseconds`);
+  }
+  return parts.map(Number);
 }
