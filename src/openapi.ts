@@ -39,3 +39,8 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** The committed form of the document (docs/openapi.json): keys sorted, two-space indent. */
+export function renderOpenApi(document: OpenAPIObject): string {
+  return `${JSON.stringify(sortKeys(document), null, 2)}\n`;
+}

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOpenApiDocument, renderOpenApi } from '../../src/openapi.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(() => app?.close());
+
+describe('OpenAPI', () => {
+  it('docs/openapi.json is up to date (run `npm run openapi`)', () => {
+    expect(readFileSync('docs/openapi.json', 'utf8')).toBe(renderOpenApi(createOpenApiDocument(app.app)));
+  });
+
+  it('serves Swagger UI and the document publicly, with the X-Auth-Key scheme', async () => {
+    const ui = await app.request('GET', '/api/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+    const json = await app.request('GET', '/api/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.components.securitySchemes['api-key']).toEqual({ type: 'apiKey', in: 'header', name: 'X-Auth-Key' });
+    expect(json.body.paths['/api/v1/organizations/{id}'].get).toBeDefined();
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings, SettingsError } from '../../src/config/settings.js';
+
+const KEY = Buffer.alloc(32, 1).toString('base64');
+
+describe('loadSettings', () => {
+  it('has the documented defaults', () => {
+    const settings = loadSettings({});
+    expect(settings).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: './data',
+      encryptionKey: undefined,
+      rootOrganizationName: 'root',
+      logLevel: 'info',
+      outboundAllowPrivate: false,
+      executor: { enabled: true, pollMs: 500, concurrency: 4, leaseSeconds: 30 },
+      xelion: { maxConcurrency: 4, timeoutMs: 15000 },
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'postgres://localhost/db' }, 'ENCRYPTION_KEY'],
+    [{ ENCRYPTION_KEY: 'c2hvcnQ=' }, 'ENCRYPTION_KEY'],
+    [{ ENCRYPTION_KEY: 'not base64!' }, 'ENCRYPTION_KEY'],
+    [{ ENCRYPTION_KEYS_PREVIOUS: `${KEY},short` }, 'ENCRYPTION_KEYS_PREVIOUS'],
+    [{ ROOT_API_KEY: 'too-short' }, 'ROOT_API_KEY'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ OUTBOUND_ALLOW_PRIVATE: 'maybe' }, 'OUTBOUND_ALLOW_PRIVATE'],
+    [{ EXECUTOR_CONCURRENCY: '0' }, 'EXECUTOR_CONCURRENCY'],
+  ])('rejects %j naming %s', (env, variable) => {
+    let error: unknown;
+    try {
+      loadSettings(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    expect((error as SettingsError).variable).toBe(variable);
+    expect((error as Error).message).toContain(variable);
+  });
+
+  it('accepts a PostgreSQL URL with a key, and previous keys for rotation', () => {
+    const settings = loadSettings({ DATABASE_URL: 'postgresql://u@h/db', ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: ` ${KEY} , ${KEY}` });
+    expect(settings.encryptionKey).toHaveLength(32);
+    expect(settings.previousEncryptionKeys).toHaveLength(2);
+  });
+});
