@@ -2,6 +2,8 @@
  * Operator commands: `npm run cli -- <command> [options]`.
  *
  *   create-root --name NAME   create a top-level organization and print its first API key
+ *   rewrap [--batch-size N] [--limit N]
+ *                             re-encrypt every stored secret under the current ENCRYPTION_KEY; resumable
  *
  * They use the same settings as the service (DATABASE_URL, DATA_DIR, ...). On the embedded database,
  * stop the service first: its data directory belongs to one process at a time.
@@ -14,6 +16,10 @@ import { dataSourceOptions } from './database/data-source-options.js';
 import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations, withSchemaLock } from './database/migrate.js';
 import { createRootOrganization } from './organizations/root-organization.js';
+import { rewrapSealedColumns } from './common/crypto/rewrap.js';
+import { SEALED_COLUMNS } from './common/crypto/sealed-columns.js';
+import { SecretBox } from './common/crypto/secret-box.js';
+import { embeddedEncryptionKey } from './config/runtime-settings.js';
 
 export interface CliContext {
   settings: Settings;
@@ -34,6 +40,31 @@ const commands: Record<string, { usage: string; run: Command }> = {
       const { organization, generatedKey } = await createRootOrganization(dataSource, name);
       out(`created organization "${organization.name}" (id ${organization.id})`);
       out(`API key (shown only now): ${generatedKey}`);
+    },
+  },
+  rewrap: {
+    usage: 'rewrap [--batch-size N] [--limit N]',
+    // Re-seals values sealed under ENCRYPTION_KEYS_PREVIOUS under ENCRYPTION_KEY (docs/credentials.md).
+    run: async ({ settings, dataSource, args, out }) => {
+      const { values } = parseArgs({ args, options: { 'batch-size': { type: 'string' }, limit: { type: 'string' } }, strict: true });
+      const count = (text: string | undefined, option: string): number | undefined => {
+        if (text === undefined) return undefined;
+        if (!/^\d{1,9}$/.test(text) || Number(text) < 1) throw new UsageError(`${option} must be a positive whole number`);
+        return Number(text);
+      };
+      const key = settings.encryptionKey ?? embeddedEncryptionKey(settings.dataDir).key;
+      const box = new SecretBox(key, settings.previousEncryptionKeys);
+      const result = await rewrapSealedColumns(dataSource, box, SEALED_COLUMNS, {
+        batchSize: count(values['batch-size'], '--batch-size'),
+        limit: count(values.limit, '--limit'),
+      });
+      for (const column of result.columns) {
+        out(column.present ? `${column.column}: ${column.resealed} re-sealed under key ${box.currentKeyId}` : `${column.column}: not in this database, skipped`);
+        for (const failure of column.failed) out(`  ${column.column} id ${failure.id}: ${failure.reason}`);
+      }
+      if (!result.complete) out('stopped at --limit: run rewrap again to continue');
+      if (result.failed > 0) throw new Error(`${result.failed} value(s) could not be opened and were left as they are (listed above)`);
+      if (result.complete) out('done: every stored secret is under the current key');
     },
   },
 };

@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rewrapSealedColumns } from '../../src/common/crypto/rewrap.js';
+import { SEALED_COLUMNS } from '../../src/common/crypto/sealed-columns.js';
+import { keyId, SecretBox } from '../../src/common/crypto/secret-box.js';
+import { CredentialsService } from '../../src/credentials/credentials.service.js';
+import { OrganizationsService } from '../../src/organizations/organizations.service.js';
+import { createOrganization, type OrgWithKey } from '../support/factories.js';
+import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Key rotation: the app runs on KEY_A; the operator then sets ENCRYPTION_KEY=KEY_B with
+ * ENCRYPTION_KEYS_PREVIOUS=KEY_A and runs `npm run cli -- rewrap` (rewrapSealedColumns over SEALED_COLUMNS).
+ */
+describe('credential key rotation and rewrap', () => {
+  const KEY_A = randomBytes(32);
+  const KEY_B = randomBytes(32);
+  let app: TestApp;
+  let orgs: OrgWithKey[];
+  const values = new Map<string, string>(); // `${orgId}/${key}` → value
+  const kids = async () =>
+    (await app.dataSource.query<{ sealed_value: string }[]>('SELECT sealed_value FROM credentials ORDER BY id')).map(
+      (row) => row.sealed_value.split('.')[1],
+    );
+  const serviceWith = (box: SecretBox) => new CredentialsService(app.dataSource, box, app.app.get(OrganizationsService));
+
+  beforeAll(async () => {
+    app = await startTestApp({ ENCRYPTION_KEY: KEY_A.toString('base64') });
+    orgs = [
+      await createOrganization(app, ROOT_KEY, 'rotation one'),
+      await createOrganization(app, ROOT_KEY, 'rotation two'),
+      await createOrganization(app, ROOT_KEY, 'rotation three'),
+    ];
+    // Interleaved, so that every batch spans several organizations (several AADs).
+    for (let i = 0; i < 4; i++) {
+      for (const org of orgs) {
+        const value = `rotation-${org.id}-${i}-${randomBytes(4).toString('hex')}`;
+        values.set(`${org.id}/k${i}`, value);
+        const response = await app.request('PUT', `/api/v1/organizations/${org.id}/credentials/k${i}`, { key: org.key, body: { value } });
+        expect(response.status).toBe(204);
+      }
+    }
+  });
+  afterAll(() => app?.close());
+
+  it('previous keys still decrypt; an interrupted rewrap continues where it stopped when run again', async () => {
+    expect(await kids()).toEqual(Array(12).fill(keyId(KEY_A)));
+    const rotated = new SecretBox(KEY_B, [KEY_A]);
+    const afterRotation = serviceWith(rotated);
+    for (const [where, value] of values) {
+      const [orgId, key] = where.split('/');
+      expect(await afterRotation.resolve(Number(orgId), key)).toBe(value);
+    }
+
+    // Interrupted after the first committed batch of 5: those 5 stay done.
+    let batches = 0;
+    await expect(
+      rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS, {
+        batchSize: 5,
+        afterBatch: () => {
+          batches += 1;
+          if (batches === 1) throw new Error('interrupted');
+        },
+      }),
+    ).rejects.toThrow('interrupted');
+    expect(await kids()).toEqual([...Array(5).fill(keyId(KEY_B)), ...Array(7).fill(keyId(KEY_A))]);
+    // Meanwhile both keys' values open.
+    expect(await afterRotation.resolve(orgs[0].id, 'k0')).toBe(values.get(`${orgs[0].id}/k0`));
+    expect(await afterRotation.resolve(orgs[2].id, 'k3')).toBe(values.get(`${orgs[2].id}/k3`));
+
+    // Stopped by --limit: reports that it is not complete.
+    const limited = await rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS, { batchSize: 5, limit: 3 });
+    expect(limited).toMatchObject({ resealed: 3, failed: 0, complete: false });
+    expect((await kids()).filter((kid) => kid === keyId(KEY_B))).toHaveLength(8);
+
+    // Run again: only the 4 left are re-sealed, and then there is nothing to do.
+    const second = await rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS, { batchSize: 5 });
+    expect(second).toMatchObject({ resealed: 4, failed: 0, complete: true });
+    expect(second.columns).toEqual([{ column: 'credentials.sealed_value', present: true, resealed: 4, failed: [] }]);
+    expect(await kids()).toEqual(Array(12).fill(keyId(KEY_B)));
+    expect(await rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS)).toMatchObject({ resealed: 0, complete: true });
+
+    // The old key can now be dropped: the new one alone opens everything, each with its own AAD.
+    const onlyB = serviceWith(new SecretBox(KEY_B, []));
+    for (const [where, value] of values) {
+      const [orgId, key] = where.split('/');
+      expect(await onlyB.resolve(Number(orgId), key)).toBe(value);
+    }
+    // The running app, still on KEY_A alone, cannot: it names the unknown key id.
+    await expect(app.app.get(CredentialsService).resolve(orgs[0].id, 'k0')).rejects.toThrow(keyId(KEY_B));
+  });
+
+  it('reports values it cannot open, re-seals the rest, and skips sealed columns whose table is absent', async () => {
+    const org = orgs[1];
+    const victim = (
+      await app.dataSource.query<{ id: number }[]>('SELECT id FROM credentials WHERE organization_id = $1 AND key = $2', [org.id, 'k2'])
+    )[0];
+    await app.dataSource.query('UPDATE credentials SET sealed_value = $1 WHERE id = $2', [
+      new SecretBox(randomBytes(32), []).seal('x', 'y'),
+      victim.id,
+    ]);
+    const KEY_C = randomBytes(32);
+    const result = await rewrapSealedColumns(app.dataSource, new SecretBox(KEY_C, [KEY_B]), [
+      ...SEALED_COLUMNS,
+      { table: 'no_such_table', idColumn: 'id', sealedColumn: 'secret', aadColumns: [], aad: () => '' },
+    ], { batchSize: 4 });
+    expect(result).toMatchObject({ resealed: 11, failed: 1, complete: true });
+    expect(result.columns[0].failed).toEqual([{ id: victim.id, reason: expect.stringMatching(/key id/) }]);
+    expect(result.columns[1]).toEqual({ column: 'no_such_table.secret', present: false, resealed: 0, failed: [] });
+    expect((await kids()).filter((kid) => kid === keyId(KEY_C))).toHaveLength(11);
+    expect(await serviceWith(new SecretBox(KEY_C, [])).resolve(org.id, 'k3')).toBe(values.get(`${org.id}/k3`));
+  });
+});
