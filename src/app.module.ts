@@ -5,7 +5,6 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConfigurationModule } from './configuration/configuration.module.js';
-import { ConfigurationModule } from './configuration/configuration.module.js';
 import type { RuntimeSettings } from './config/runtime-settings.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -20,7 +19,7 @@ export class AppModule {
   static forRoot(settings: RuntimeSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, ConfigurationModule, ConfigurationModule, CryptoModule, CredentialsModule, WebhooksModule, OrdersModule],
+      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, ConfigurationModule, CryptoModule, CredentialsModule, WebhooksModule, OrdersModule],
       providers: [
         // Deny by default: every route needs X-Auth-Key unless marked @Public().
         { provide: APP_GUARD, useClass: ApiKeyGuard },
