@@ -20,6 +20,9 @@ interface KeyRow {
   last_used_at: Date | null;
   disabled_at: Date | null;
   ancestor_ids: number[];
+  name: string;
+  parent_id: number | null;
+  created_at: Date;
 }
 
 /** Stores a key for an organization; the returned `key` is the only place it is ever in clear. */
@@ -60,7 +63,8 @@ export class ApiKeyService {
   async authenticate(key: string): Promise<Caller> {
     if (key.length > 512 || !hasValidChecksum(key)) throw new UnauthorizedException('Unknown API key');
     const rows: KeyRow[] = await this.dataSource.query(
-      `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at, o.disabled_at, o.ancestor_ids
+      `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at,
+              o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
         WHERE k.key_hash = $1`,
       [hashApiKey(key)],
@@ -77,7 +81,12 @@ export class ApiKeyService {
         .query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [row.id])
         .catch((error: Error) => this.logger.warn(`could not record last use of API key ${row.id}: ${error.message}`));
     }
-    return { organizationId: row.organization_id, ancestorIds: row.ancestor_ids, apiKeyId: row.id };
+    return {
+      organizationId: row.organization_id,
+      ancestorIds: row.ancestor_ids,
+      apiKeyId: row.id,
+      organization: { id: row.organization_id, name: row.name, parentId: row.parent_id, createdAt: row.created_at },
+    };
   }
 
   async create(caller: Caller, organizationId: number, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {

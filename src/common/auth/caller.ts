@@ -4,4 +4,6 @@ export interface Caller {
   /** The caller organization's ancestors, root first. */
   ancestorIds: number[];
   apiKeyId: number;
+  /** The caller's organization as read while authenticating (for `GET /organizations/me`). */
+  organization: { id: number; name: string; parentId: number | null; createdAt: Date };
 }
