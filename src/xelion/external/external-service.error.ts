@@ -1,0 +1,25 @@
+/** A failure of a service beside Xelion; `retryable` tells whether running the step again may help. Never contains a secret. */
+export class ExternalServiceError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ExternalServiceError';
+  }
+}
+
+export class NumberProviderError extends ExternalServiceError {
+  constructor(message: string, retryable: boolean, status?: number) {
+    super(message, retryable, status);
+    this.name = 'NumberProviderError';
+  }
+}
+
+export class RedirectionError extends ExternalServiceError {
+  constructor(message: string, retryable: boolean, status?: number) {
+    super(message, retryable, status);
+    this.name = 'RedirectionError';
+  }
+}

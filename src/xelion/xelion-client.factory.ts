@@ -1,0 +1,77 @@
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../common/http/outbound-http.js';
+import { checkUrlSyntax, createSafeAgents, UnsafeUrlError, type SafeAgents } from '../common/http/url-safety.js';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { tenantSemaphore } from './tenant.semaphore.js';
+import { XelionTenantClient } from './xelion-tenant.client.js';
+
+export interface XelionTenantAccess {
+  /** `Xelion-Server-Url`, e.g. https://xelion.example.com (a trailing slash is ignored). */
+  serverUrl: string;
+  /** `Xelion-Tenant-Name`. */
+  tenant: string;
+  /** `Xelion-Tenant-Token`: goes into `Authorization: xelion {token}`, nowhere else. */
+  token: string;
+}
+
+export interface XelionClientOverrides {
+  retryPolicy?: Partial<RetryPolicy>;
+  timeoutMs?: number;
+  pageSize?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Retries for Xelion: 429 bursts may need several rounds, so more attempts than the default. */
+export const XELION_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
+
+type FactorySettings = Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'>;
+
+/**
+ * Builds the client of one tenant. Settings: XELION_MAX_CONCURRENCY (requests in flight per tenant, in
+ * the whole process), XELION_TIMEOUT_MS (per request), OUTBOUND_ALLOW_PRIVATE (URL safety).
+ */
+@Injectable()
+export class XelionClientFactory implements OnModuleDestroy {
+  private readonly agents: SafeAgents;
+
+  constructor(
+    @Inject(HttpService) private readonly http: HttpService,
+    @Inject(SETTINGS) private readonly settings: FactorySettings,
+  ) {
+    this.agents = createSafeAgents(settings.outboundAllowPrivate);
+  }
+
+  /** Throws UnsafeUrlError for a server URL that is not http(s), has credentials or a fragment, or a bad tenant name. */
+  forTenant(access: XelionTenantAccess, overrides: XelionClientOverrides = {}): XelionTenantClient {
+    const url = checkUrlSyntax(access.serverUrl);
+    const serverUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    if (url.search !== '') throw new UnsafeUrlError('the Xelion server URL has a query string', 'syntax');
+    if (typeof access.tenant !== 'string' || access.tenant.trim() === '') throw new TypeError('the tenant name is empty');
+    const semaphore = tenantSemaphore(serverUrl, access.tenant, this.settings.xelion.maxConcurrency);
+    return new XelionTenantClient(
+      this.http.axiosRef,
+      {
+        serverUrl,
+        tenant: access.tenant,
+        timeoutMs: overrides.timeoutMs ?? this.settings.xelion.timeoutMs,
+        retryPolicy: { ...XELION_RETRY_POLICY, ...overrides.retryPolicy },
+        agents: this.agents,
+        semaphore,
+        pageSize: overrides.pageSize,
+        sleep: overrides.sleep,
+      },
+      access.token,
+    );
+  }
+
+  /** The process-wide semaphore of a tenant (tests and the benchmark read its `peak`). */
+  semaphoreOf(serverUrl: string, tenant: string) {
+    return tenantSemaphore(serverUrl.replace(/\/+$/, ''), tenant, this.settings.xelion.maxConcurrency);
+  }
+
+  onModuleDestroy(): void {
+    this.agents.httpAgent.destroy();
+    this.agents.httpsAgent.destroy();
+  }
+}
