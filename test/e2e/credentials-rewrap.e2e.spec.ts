@@ -91,6 +91,27 @@ describe('credential key rotation and rewrap', () => {
     await expect(app.app.get(CredentialsService).resolve(orgs[0].id, 'k0')).rejects.toThrow(keyId(KEY_B));
   });
 
+  it('rewraps any registered sealed column: AAD from the id column, NULLs skipped', async () => {
+    await app.dataSource.query('CREATE TABLE rewrap_probe (id int PRIMARY KEY, secret text)');
+    try {
+      const old = new SecretBox(KEY_A, []);
+      for (let id = 1; id <= 5; id++) {
+        await app.dataSource.query('INSERT INTO rewrap_probe (id, secret) VALUES ($1, $2)', [id, id === 3 ? null : old.seal(`probe-${id}`, `probe:${id}`)]);
+      }
+      const probe = { table: 'rewrap_probe', idColumn: 'id', sealedColumn: 'secret', aadColumns: [], aad: (row: Record<string, unknown>) => `probe:${row.id}` };
+      const box = new SecretBox(KEY_B, [KEY_A]);
+      const result = await rewrapSealedColumns(app.dataSource, box, [probe], { batchSize: 2 });
+      expect(result).toMatchObject({ resealed: 4, failed: 0, complete: true });
+      const rows = await app.dataSource.query<{ id: number; secret: string | null }[]>('SELECT id, secret FROM rewrap_probe ORDER BY id');
+      expect(rows[2].secret).toBeNull();
+      for (const row of rows.filter((r) => r.secret !== null)) {
+        expect(new SecretBox(KEY_B, []).open(row.secret!, `probe:${row.id}`)).toBe(`probe-${row.id}`);
+      }
+    } finally {
+      await app.dataSource.query('DROP TABLE rewrap_probe');
+    }
+  });
+
   it('reports values it cannot open, re-seals the rest, and skips sealed columns whose table is absent', async () => {
     const org = orgs[1];
     const victim = (

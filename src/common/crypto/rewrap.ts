@@ -12,9 +12,9 @@ export interface SealedColumn {
   idColumn: string;
   /** The text column with the sealed value (NULLs are skipped). */
   sealedColumn: string;
-  /** The other columns `aad` reads from a row (selected under their own names). */
+  /** The other columns `aad` reads from a row (the id column is always there too), under their own names. */
   aadColumns: readonly string[];
-  /** The AAD the value was sealed with, from the row's `aadColumns`. */
+  /** The AAD the value was sealed with, from the row's id column and `aadColumns`. */
   aad(row: Record<string, unknown>): string;
 }
 
@@ -92,13 +92,16 @@ export async function rewrapSealedColumns(
     const table = quote(column.table);
     const id = quote(column.idColumn);
     const sealed = quote(column.sealedColumn);
-    const extra = column.aadColumns.map((name) => `, ${quote(name)}`).join('');
+    const extra = column.aadColumns
+      .filter((name) => name !== column.idColumn)
+      .map((name) => `, ${quote(name)}`)
+      .join('');
     let lastId = 0;
     while (remaining > 0) {
       const size = Math.min(batchSize, remaining);
       const done = await dataSource.transaction(async (manager) => {
         const rows: Record<string, unknown>[] = await manager.query(
-          `SELECT ${id} AS "__id", ${sealed} AS "__sealed"${extra}
+          `SELECT ${id}, ${sealed} AS "__sealed"${extra}
              FROM ${table}
             WHERE ${id} > $1 AND ${sealed} IS NOT NULL AND ${sealed} NOT LIKE $2
             ORDER BY ${id}
@@ -107,7 +110,7 @@ export async function rewrapSealedColumns(
           [lastId, currentPrefix, size],
         );
         for (const row of rows) {
-          const rowId = Number(row.__id);
+          const rowId = Number(row[column.idColumn]);
           try {
             const value = String(row.__sealed);
             if (!box.needsRewrap(value)) continue;
@@ -120,7 +123,7 @@ export async function rewrapSealedColumns(
             result.failed.push({ id: rowId, reason: error.message });
           }
         }
-        if (rows.length > 0) lastId = Number(rows[rows.length - 1].__id);
+        if (rows.length > 0) lastId = Number(rows[rows.length - 1][column.idColumn]);
         return rows.length < size;
       });
       await options.afterBatch?.(result);
