@@ -1,5 +1,5 @@
 import { WEEKDAYS } from './configuration.constants.js';
-import { toPointer } from './configuration.errors.js';
+import type { RulesResult } from './configuration.rules.js';
 import type {
   Configuration,
   ConfigurationDepartment,
@@ -19,13 +19,12 @@ import type {
  * lower case, numbers E.164 (`e164`: by pointer, computed by the rules), MAC addresses `AA:BB:…`,
  * the organization name trimmed. Builds new plain objects; the input is not modified.
  */
-export function normalise(document: any, e164: Map<string, string>): Configuration {
-  const number = (path: (string | number)[], value: string) => e164.get(toPointer(path)) ?? value;
-  const external = (value: any, path: (string | number)[]): ExternalNumber => {
+export function normalise(document: any, numbers: Pick<RulesResult, 'numberE164' | 'mobileE164'>): Configuration {
+  const external = (value: any): ExternalNumber => {
     const isNew = value.new === true;
     return {
       new: isNew,
-      value: isNew ? value.value : number([...path, 'value'], value.value),
+      value: isNew ? value.value : (numbers.numberE164.get(value) ?? value.value),
       ...(value.country !== undefined ? { country: value.country } : {}),
       ...(value.area !== undefined ? { area: value.area } : {}),
     };
@@ -41,12 +40,11 @@ export function normalise(document: any, e164: Map<string, string>): Configurati
     const isNew = source.centralPhoneNumber.new === true;
     organization.centralPhoneNumber = {
       new: isNew,
-      value: isNew ? source.centralPhoneNumber.value : number(['organization', 'centralPhoneNumber', 'value'], source.centralPhoneNumber.value),
+      value: isNew ? source.centralPhoneNumber.value : (numbers.numberE164.get(source.centralPhoneNumber) ?? source.centralPhoneNumber.value),
     };
   }
 
-  const users: ConfigurationUser[] = (document.users ?? []).map((user: any, index: number): ConfigurationUser => {
-    const path = ['users', index];
+  const users: ConfigurationUser[] = (document.users ?? []).map((user: any): ConfigurationUser => {
     const result: ConfigurationUser = {
       email: user.email.toLowerCase(),
       ...(user.firstName !== undefined ? { firstName: user.firstName } : {}),
@@ -54,8 +52,8 @@ export function normalise(document: any, e164: Map<string, string>): Configurati
       role: user.role ?? 'user',
       ...(user.language !== undefined ? { language: user.language } : {}),
       ...(user.internalNumber !== undefined ? { internalNumber: user.internalNumber } : {}),
-      ...(user.externalNumber !== undefined ? { externalNumber: external(user.externalNumber, [...path, 'externalNumber']) } : {}),
-      ...(user.mobileNumber !== undefined ? { mobileNumber: number([...path, 'mobileNumber'], user.mobileNumber) } : {}),
+      ...(user.externalNumber !== undefined ? { externalNumber: external(user.externalNumber) } : {}),
+      ...(user.mobileNumber !== undefined ? { mobileNumber: numbers.mobileE164.get(user) ?? user.mobileNumber } : {}),
       voicemail: user.voicemail ?? true,
       phones: (user.phones ?? []).map(
         (phone: any): ConfigurationPhone => ({ macAddress: macAddress(phone.macAddress), model: phone.model }),
@@ -67,14 +65,13 @@ export function normalise(document: any, e164: Map<string, string>): Configurati
   const departmentNames = new Map<string, string>();
   for (const department of document.departments ?? []) departmentNames.set(department.name.toLowerCase(), department.name);
 
-  const departments: ConfigurationDepartment[] = (document.departments ?? []).map((department: any, index: number) => {
-    const path = ['departments', index];
+  const departments: ConfigurationDepartment[] = (document.departments ?? []).map((department: any) => {
     const result: ConfigurationDepartment = {
       name: department.name,
       users: (department.users ?? []).map((email: string) => email.toLowerCase()),
       enableCallRecording: department.enableCallRecording ?? false,
       internalNumbers: [...(department.internalNumbers ?? [])],
-      externalNumbers: (department.externalNumbers ?? []).map((value: any, i: number) => external(value, [...path, 'externalNumbers', i])),
+      externalNumbers: (department.externalNumbers ?? []).map((value: any) => external(value)),
     };
     if (department.fallback !== undefined) result.fallback = fallback(department.fallback, departmentNames);
     if (department.openingHours !== undefined) result.openingHours = openingHours(department.openingHours);

@@ -19,11 +19,13 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const isString = (value: unknown): value is string => typeof value === 'string';
 const arrayAt = (object: Json, key: string): unknown[] => (Array.isArray(object[key]) ? (object[key] as unknown[]) : []);
 
-/** What the rules learnt that normalisation needs: E.164 forms by pointer of the submitted value. */
+/** What the rules learnt that normalisation needs: the E.164 form of each phone number, by the object holding it. */
 export interface RulesResult {
   errors: ConfigurationError[];
-  /** Pointer of an existing external number's or mobile number's `value` → its E.164 form. */
-  e164: Map<string, string>;
+  /** External number object (or centralPhoneNumber object) → E.164 of its `value` (existing numbers only). */
+  numberE164: Map<object, string>;
+  /** User object → E.164 of its `mobileNumber`. */
+  mobileE164: Map<object, string>;
 }
 
 const PHONE_CHARACTERS = /^\+?[0-9][0-9 ().-]*$/;
@@ -55,82 +57,88 @@ function phoneCountry(organization: Json | undefined): CountryCode | undefined |
 }
 
 interface ExternalRef {
-  path: Path;
+  /** Path of the external number object. */
+  path: () => Path;
   isNew: boolean;
   /** The uniqueness key: E.164 of an existing number, the label of a new one. */
   key: string;
 }
 
+/** Paths are built only when something is reported (a valid document of 2,000 users builds none). */
+type LazyPath = () => Path;
+
 export function checkDocumentRules(document: Json): RulesResult {
   const errors: ConfigurationError[] = [];
-  const e164 = new Map<string, string>();
+  const numberE164 = new Map<object, string>();
+  const mobileE164 = new Map<object, string>();
   const report = (path: Path, message: string) => errors.push({ path: toPointer(path), message });
+  const at = (path: LazyPath) => toPointer(path());
 
   const organization = isObject(document.organization) ? document.organization : undefined;
   const country = phoneCountry(organization);
   const users = arrayAt(document, 'users');
   const departments = arrayAt(document, 'departments');
 
-  // --- users: unique e-mails (case-insensitive), mobile numbers, MAC addresses --------------------
   const userByEmail = new Map<string, number>();
-  const macs = new Map<string, string>();
-  const internalNumbers = new Map<string, string>();
+  const macs = new Map<string, LazyPath>();
+  const internalNumbers = new Map<string, LazyPath>();
   const externals: ExternalRef[] = [];
 
-  const claimInternal = (value: unknown, path: Path) => {
+  const claimInternal = (value: unknown, path: LazyPath) => {
     if (!isString(value)) return;
     const owner = internalNumbers.get(value);
-    if (owner !== undefined) report(path, `internal number ${quote(value)} is already used at ${owner}`);
-    else internalNumbers.set(value, toPointer(path));
+    if (owner !== undefined) report(path(), `internal number ${quote(value)} is already used at ${at(owner)}`);
+    else internalNumbers.set(value, path);
   };
 
-  const external = (value: unknown, path: Path) => {
+  const external = (value: unknown, path: LazyPath) => {
     if (!isObject(value) || !isString(value.value) || value.value.length === 0) return;
-    const isNew = value.new === true;
     if (value.new !== undefined && typeof value.new !== 'boolean') return;
-    const valuePath = [...path, 'value'];
-    if (isNew) {
-      externals.push({ path, isNew, key: `label:${value.value}` });
+    if (value.new === true) {
+      externals.push({ path, isNew: true, key: `label:${value.value}` });
       return;
     }
     if (country === 'unusable' && !value.value.startsWith('+')) return; // the country itself is wrong
     const result = toE164(value.value, country === 'unusable' ? undefined : country);
     if ('problem' in result) {
-      report(valuePath, result.problem);
+      report([...path(), 'value'], result.problem);
       return;
     }
-    e164.set(toPointer(valuePath), result.e164);
-    externals.push({ path, isNew, key: `number:${result.e164}` });
+    numberE164.set(value, result.e164);
+    externals.push({ path, isNew: false, key: `number:${result.e164}` });
   };
 
-  users.forEach((user, index) => {
-    if (!isObject(user)) return;
-    const path: Path = ['users', index];
+  // --- users: unique e-mails (case-insensitive), numbers, MAC addresses ---------------------------
+  for (let index = 0; index < users.length; index++) {
+    const user = users[index];
+    if (!isObject(user)) continue;
     if (isString(user.email)) {
       const key = user.email.toLowerCase();
       const first = userByEmail.get(key);
-      if (first !== undefined) report([...path, 'email'], `e-mail address ${quote(user.email)} is already used by /users/${first}`);
+      if (first !== undefined) report(['users', index, 'email'], `e-mail address ${quote(user.email)} is already used by /users/${first}`);
       else userByEmail.set(key, index);
     }
-    claimInternal(user.internalNumber, [...path, 'internalNumber']);
-    external(user.externalNumber, [...path, 'externalNumber']);
+    claimInternal(user.internalNumber, () => ['users', index, 'internalNumber']);
+    external(user.externalNumber, () => ['users', index, 'externalNumber']);
     if (isString(user.mobileNumber) && INTERNATIONAL.test(user.mobileNumber)) {
       const result = toE164(user.mobileNumber, undefined);
-      if ('problem' in result) report([...path, 'mobileNumber'], result.problem);
-      else e164.set(toPointer([...path, 'mobileNumber']), result.e164);
+      if ('problem' in result) report(['users', index, 'mobileNumber'], result.problem);
+      else mobileE164.set(user, result.e164);
     }
-    arrayAt(user, 'phones').forEach((phone, phoneIndex) => {
-      if (!isObject(phone) || !isString(phone.macAddress)) return;
+    const phones = arrayAt(user, 'phones');
+    for (let phoneIndex = 0; phoneIndex < phones.length; phoneIndex++) {
+      const phone = phones[phoneIndex];
+      if (!isObject(phone) || !isString(phone.macAddress)) continue;
       const mac = phone.macAddress.replace(/[:-]/g, '').toUpperCase();
-      if (!/^[0-9A-F]{12}$/.test(mac)) return;
-      const macPath: Path = [...path, 'phones', phoneIndex, 'macAddress'];
+      if (!/^[0-9A-F]{12}$/.test(mac)) continue;
+      const path: LazyPath = () => ['users', index, 'phones', phoneIndex, 'macAddress'];
       const owner = macs.get(mac);
-      if (owner !== undefined) report(macPath, `MAC address ${quote(phone.macAddress)} is already used at ${owner}`);
-      else macs.set(mac, toPointer(macPath));
-    });
-  });
+      if (owner !== undefined) report(path(), `MAC address ${quote(phone.macAddress)} is already used at ${at(owner)}`);
+      else macs.set(mac, path);
+    }
+  }
 
-  // --- departments: unique names, members, numbers --------------------------------------------
+  // --- departments: unique names, members, numbers, fallbacks, opening hours --------------------
   const departmentByName = new Map<string, number>();
   departments.forEach((department, index) => {
     if (!isObject(department) || !isString(department.name)) return;
@@ -143,21 +151,24 @@ export function checkDocumentRules(document: Json): RulesResult {
   const fallbackTarget = new Map<number, number>();
   departments.forEach((department, index) => {
     if (!isObject(department)) return;
-    const path: Path = ['departments', index];
     const members = new Set<string>();
     arrayAt(department, 'users').forEach((member, memberIndex) => {
       if (!isString(member)) return;
       const key = member.toLowerCase();
-      if (!userByEmail.has(key)) report([...path, 'users', memberIndex], `user ${quote(member)} is not defined in users`);
-      else if (members.has(key)) report([...path, 'users', memberIndex], `user ${quote(member)} is listed more than once`);
+      if (!userByEmail.has(key)) report(['departments', index, 'users', memberIndex], `user ${quote(member)} is not defined in users`);
+      else if (members.has(key)) report(['departments', index, 'users', memberIndex], `user ${quote(member)} is listed more than once`);
       members.add(key);
     });
-    arrayAt(department, 'internalNumbers').forEach((number, numberIndex) => claimInternal(number, [...path, 'internalNumbers', numberIndex]));
-    arrayAt(department, 'externalNumbers').forEach((number, numberIndex) => external(number, [...path, 'externalNumbers', numberIndex]));
+    arrayAt(department, 'internalNumbers').forEach((number, numberIndex) =>
+      claimInternal(number, () => ['departments', index, 'internalNumbers', numberIndex]),
+    );
+    arrayAt(department, 'externalNumbers').forEach((number, numberIndex) =>
+      external(number, () => ['departments', index, 'externalNumbers', numberIndex]),
+    );
 
     const fallback = department.fallback;
     if (isObject(fallback) && isString(fallback.value)) {
-      const valuePath: Path = [...path, 'fallback', 'value'];
+      const valuePath: Path = ['departments', index, 'fallback', 'value'];
       if (fallback.type === 'dept') {
         const target = departmentByName.get(fallback.value.toLowerCase());
         if (target === undefined) report(valuePath, `department ${quote(fallback.value)} is not defined`);
@@ -173,7 +184,7 @@ export function checkDocumentRules(document: Json): RulesResult {
 
     const openingHours = department.openingHours;
     if (isObject(openingHours) && isObject(openingHours.days)) {
-      for (const day of WEEKDAYS) checkIntervals(arrayAt(openingHours.days, day), [...path, 'openingHours', 'days', day], report);
+      for (const day of WEEKDAYS) checkIntervals(arrayAt(openingHours.days, day), ['departments', index, 'openingHours', 'days', day], report);
     }
   });
 
@@ -184,16 +195,16 @@ export function checkDocumentRules(document: Json): RulesResult {
   }
 
   // --- external numbers: unique values; the central number ---------------------------------------
-  const seen = new Map<string, string>();
+  const seen = new Map<string, LazyPath>();
   for (const ref of externals) {
     const owner = seen.get(ref.key);
     if (owner !== undefined) {
-      report([...ref.path, 'value'], `external number ${quote(ref.key.slice(ref.key.indexOf(':') + 1))} is already used at ${owner}`);
-    } else seen.set(ref.key, toPointer([...ref.path, 'value']));
+      report([...ref.path(), 'value'], `external number ${quote(ref.key.slice(ref.key.indexOf(':') + 1))} is already used at ${at(owner)}/value`);
+    } else seen.set(ref.key, ref.path);
   }
-  if (organization) checkCentralNumber(organization, externals, country, report, e164);
+  if (organization) checkCentralNumber(organization, externals, country, report, numberE164);
 
-  return { errors, e164 };
+  return { errors, numberE164, mobileE164 };
 }
 
 function checkCentralNumber(
@@ -201,7 +212,7 @@ function checkCentralNumber(
   externals: ExternalRef[],
   country: CountryCode | undefined | 'unusable',
   report: (path: Path, message: string) => void,
-  e164: Map<string, string>,
+  numberE164: Map<object, string>,
 ): void {
   const central = organization.centralPhoneNumber;
   if (central === undefined) {
@@ -217,7 +228,7 @@ function checkCentralNumber(
     if (country === 'unusable' && !central.value.startsWith('+')) return;
     const result = toE164(central.value, country === 'unusable' ? undefined : country);
     key = 'e164' in result ? `number:${result.e164}` : `raw:${central.value}`;
-    if ('e164' in result) e164.set('/organization/centralPhoneNumber/value', result.e164);
+    if ('e164' in result) numberE164.set(central, result.e164);
   }
   if (!externals.some((ref) => ref.isNew === isNew && ref.key === key)) {
     report(
