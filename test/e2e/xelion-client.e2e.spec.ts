@@ -333,7 +333,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
       expect(a.stats.calls + b.stats.calls).toBe(40);
 
       // Control: a process allowing more than the server's limit does get 429s (and still succeeds).
-      sim.state.tenant(SIM_TENANT).resetCalls();
+      sim.setOptions({ latencyMs: 60 });
       const greedy = new XelionClientFactory(new HttpService(axios.create()), settings({ maxConcurrency: 12 }) as RuntimeSettings);
       const c = greedy.forTenant({ serverUrl: sim.url, tenant: 'pbx2', token: 'test-token-pbx2' }, { retryPolicy: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 20 } });
       await Promise.all(Array.from({ length: 24 }, () => c.me()));
