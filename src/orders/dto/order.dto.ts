@@ -1,0 +1,201 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { PageQuery } from '../../common/http/pagination.js';
+import type { OrderStep } from '../order-step.entity.js';
+import { ORDER_STATUSES, type Order, type OrderStatus } from '../order.entity.js';
+
+export class CreatedOrderDto {
+  @ApiProperty({ example: 42 })
+  id: number;
+}
+
+export class OrderTenantDto {
+  @ApiProperty({ example: 'https://my.server.xelion.com' })
+  serverUrl: string;
+
+  @ApiProperty({ example: 'pbx1' })
+  name: string;
+}
+
+export class OrderProgressDto {
+  @ApiProperty({ example: 3 })
+  done: number;
+
+  @ApiProperty({ example: 12 })
+  total: number;
+}
+
+export class OrderErrorDto {
+  @ApiProperty({ example: 'TENANT_TOKEN_REJECTED', description: 'CANCELLED, TENANT_TOKEN_REJECTED, XELION_ERROR, XELION_UNAVAILABLE, MISSING_CREDENTIAL, …' })
+  code: string;
+
+  @ApiProperty({ example: 'the tenant token was rejected' })
+  message: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'preflight' })
+  step: string | null;
+
+  @ApiPropertyOptional({ description: "Xelion's errorCode, when Xelion refused a change" })
+  xelionErrorCode?: number;
+}
+
+export class OrderResultDto {
+  @ApiProperty({ description: 'Objects created, per kind', example: { user: 3, phoneLine: 4 } })
+  created: Record<string, number>;
+
+  @ApiProperty({ description: 'Existing objects changed to match the configuration, per kind' })
+  updated: Record<string, number>;
+
+  @ApiProperty({ description: 'Existing objects found already as configured, per kind' })
+  found: Record<string, number>;
+
+  @ApiProperty({ description: 'Numbers reserved at the number provider for `new: true` numbers' })
+  numbersAllocated: { label: string; number: string; owner: string }[];
+
+  @ApiProperty({ type: [String] })
+  warnings: string[];
+}
+
+/** An order, as `GET /api/v1/orders/:id` shows it. The tenant token is never part of it. */
+export class OrderDto {
+  @ApiProperty({ example: 42 })
+  id: number;
+
+  @ApiProperty({ example: 7 })
+  organizationId: number;
+
+  @ApiProperty({ enum: ORDER_STATUSES })
+  status: OrderStatus;
+
+  @ApiProperty()
+  createdAt: Date;
+
+  @ApiProperty({ nullable: true, type: Date })
+  startedAt: Date | null;
+
+  @ApiProperty({ nullable: true, type: Date })
+  finishedAt: Date | null;
+
+  @ApiProperty({ type: OrderTenantDto })
+  tenant: OrderTenantDto;
+
+  @ApiProperty({ nullable: true, type: String })
+  callbackUrl: string | null;
+
+  @ApiProperty({ type: OrderProgressDto })
+  progress: OrderProgressDto;
+
+  @ApiProperty({ nullable: true, type: String, example: 'user natsu@fairytail.example' })
+  currentStep: string | null;
+
+  @ApiProperty({ nullable: true, type: OrderErrorDto })
+  error: OrderErrorDto | null;
+
+  @ApiProperty({ nullable: true, type: OrderResultDto })
+  result: OrderResultDto | null;
+
+  @ApiPropertyOptional({ description: 'The normalised configuration (not in list items)', type: Object })
+  configuration?: unknown;
+
+  static from(order: Order, withConfiguration = true): OrderDto {
+    const dto: OrderDto = {
+      id: order.id,
+      organizationId: order.organizationId,
+      status: order.status,
+      createdAt: order.createdAt,
+      startedAt: order.startedAt,
+      finishedAt: order.finishedAt,
+      tenant: { serverUrl: order.tenantServerUrl, name: order.tenantName },
+      callbackUrl: order.callbackUrl,
+      progress: { done: order.progressDone, total: order.progressTotal },
+      currentStep: order.currentStep,
+      error: order.error,
+      result: order.result,
+    };
+    if (withConfiguration) dto.configuration = order.configuration;
+    return dto;
+  }
+}
+
+export class OrderPageDto {
+  @ApiProperty({ type: [OrderDto], description: 'Newest first; items leave out `configuration`' })
+  data: OrderDto[];
+
+  @ApiProperty({ nullable: true, type: String })
+  nextCursor: string | null;
+}
+
+export class OrderStepDto {
+  @ApiProperty({ example: 3 })
+  seq: number;
+
+  @ApiProperty({ example: 'user natsu@fairytail.example' })
+  name: string;
+
+  @ApiProperty({ example: 'user' })
+  kind: string;
+
+  @ApiProperty({ enum: ['PENDING', 'RUNNING', 'DONE', 'FAILED'] })
+  status: string;
+
+  @ApiProperty()
+  attempts: number;
+
+  @ApiProperty({ nullable: true, type: Date })
+  startedAt: Date | null;
+
+  @ApiProperty({ nullable: true, type: Date })
+  finishedAt: Date | null;
+
+  @ApiProperty({ nullable: true, type: OrderErrorDto })
+  error: { code: string; message: string; xelionErrorCode?: number } | null;
+
+  @ApiProperty({ nullable: true, type: Object, description: 'What the step found or created: Xelion oids, allocated numbers' })
+  output: Record<string, unknown> | null;
+
+  static from(step: OrderStep): OrderStepDto {
+    return {
+      seq: step.seq,
+      name: step.name,
+      kind: step.kind,
+      status: step.status,
+      attempts: step.attempts,
+      startedAt: step.startedAt,
+      finishedAt: step.finishedAt,
+      error: step.error,
+      output: step.output,
+    };
+  }
+}
+
+export class OrderStepListDto {
+  @ApiProperty({ type: [OrderStepDto] })
+  data: OrderStepDto[];
+}
+
+/** Filters of `GET /api/v1/orders`; all optional, combined with AND. */
+export class ListOrdersQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ORDER_STATUSES })
+  @IsOptional()
+  @IsIn(ORDER_STATUSES, { message: `status must be one of ${ORDER_STATUSES.join(', ')}` })
+  status?: OrderStatus;
+
+  @ApiPropertyOptional({ description: 'Only this organization of the subtree (one outside it yields an empty list)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'organizationId must be a positive integer' })
+  @Min(1, { message: 'organizationId must be a positive integer' })
+  @Max(2_147_483_647, { message: 'organizationId must be a positive integer' })
+  organizationId?: number;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 date-time; orders created at or after it', example: '2026-01-01T00:00:00Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdAfter must be an ISO 8601 date-time' })
+  createdAfter?: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 date-time; orders created before it' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'createdBefore must be an ISO 8601 date-time' })
+  createdBefore?: string;
+}

@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import { HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Caller } from '../common/auth/caller.js';
+import { ownedInScope, scopeParams } from '../common/auth/tree-scope.js';
+import { SecretBox } from '../common/crypto/secret-box.js';
+import { ApiError } from '../common/http/error-response.js';
+import { paginate, type Page } from '../common/http/pagination.js';
+import { assertSafeUrl, UnsafeUrlError } from '../common/http/url-safety.js';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { ConfigurationValidator } from '../configuration/configuration.validator.js';
+import { invalidConfiguration } from '../configuration/configuration.errors.js';
+import type { Configuration } from '../provisioning/configuration-view.js';
+import { planSteps } from '../provisioning/provisioning-plan.js';
+import { ListOrdersQuery, OrderDto, OrderStepDto } from './dto/order.dto.js';
+import { OrderStep } from './order-step.entity.js';
+import { OrderTransitions } from './order-transitions.js';
+import { Order, type OrderError } from './order.entity.js';
+import { tenantTokenAad } from './order.sealed-column.js';
+import { HEADER, type ProvisionHeaders } from './provision-headers.js';
+
+/** How long an Idempotency-Key keeps answering with its order (issue 5: "within 24 hours"). */
+export const IDEMPOTENCY_WINDOW_HOURS = 24;
+
+export function orderNotFound(id: number): NotFoundException {
+  return new NotFoundException(`order ${id} not found`);
+}
+
+/** JSON with object keys sorted, so that the same document always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What an Idempotency-Key is bound to: the body and where it goes (server, tenant, callback). The
+ * token is left out, so that a client may repeat a request with a refreshed token.
+ */
+export function requestHash(headers: ProvisionHeaders, body: unknown): string {
+  const bound = { body, serverUrl: headers.serverUrl, tenantName: headers.tenantName, callbackUrl: headers.callbackUrl };
+  return createHash('sha256').update(canonicalJson(bound)).digest('hex');
+}
+
+export interface CreatedOrder {
+  id: number;
+  /** False when an earlier order with the same Idempotency-Key and request was returned. */
+  created: boolean;
+}
+
+@Injectable()
+export class OrdersService {
+  private readonly logger = new Logger('Orders');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SETTINGS) private readonly settings: RuntimeSettings,
+    private readonly box: SecretBox,
+    private readonly validator: ConfigurationValidator,
+    private readonly transitions: OrderTransitions,
+  ) {}
+
+  /** POST /api/v1/provision, once the headers' syntax has been checked. */
+  async create(caller: Caller, headers: ProvisionHeaders, body: unknown): Promise<CreatedOrder> {
+    const validation = this.validator.validate(body);
+    if (!validation.valid) throw invalidConfiguration(validation.errors);
+    const configuration = validation.configuration as unknown as Configuration;
+    await this.assertSafe(HEADER.serverUrl, headers.serverUrl);
+    if (headers.callbackUrl) await this.assertSafe(HEADER.callbackUrl, headers.callbackUrl);
+
+    const hash = headers.idempotencyKey ? requestHash(headers, body) : null;
+    const steps = planSteps(configuration);
+    const result = await this.dataSource.transaction(async (manager) => {
+      if (headers.idempotencyKey) {
+        // A key older than the window is released, so that it starts a new order.
+        await manager.query(
+          `UPDATE orders SET idempotency_key = NULL
+            WHERE organization_id = $1 AND idempotency_key = $2 AND created_at < now() - make_interval(hours => $3)`,
+          [caller.organizationId, headers.idempotencyKey, IDEMPOTENCY_WINDOW_HOURS],
+        );
+      }
+      // ON CONFLICT instead of catching a unique violation: a failed statement would end the transaction.
+      const inserted: { id: number }[] = await manager.query(
+        `INSERT INTO orders (organization_id, status, tenant_server_url, tenant_name, callback_url, configuration,
+                             idempotency_key, request_hash, progress_total)
+         VALUES ($1, 'NOT_STARTED', $2, $3, $4, $5::jsonb, $6, $7, $8)
+         ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+         RETURNING id`,
+        [
+          caller.organizationId,
+          headers.serverUrl,
+          headers.tenantName,
+          headers.callbackUrl,
+          JSON.stringify(configuration),
+          headers.idempotencyKey,
+          hash,
+          steps.length,
+        ],
+      );
+      if (inserted.length === 0) {
+        const [existing]: { id: number; request_hash: string }[] = await manager.query(
+          `SELECT id, request_hash FROM orders WHERE organization_id = $1 AND idempotency_key = $2`,
+          [caller.organizationId, headers.idempotencyKey],
+        );
+        if (existing.request_hash !== hash) {
+          throw new ApiError(
+            HttpStatus.UNPROCESSABLE_ENTITY,
+            `${HEADER.idempotencyKey} was used within the last ${IDEMPOTENCY_WINDOW_HOURS} hours for another request (order ${existing.id}); use a new key for a different request`,
+          );
+        }
+        return { id: existing.id, created: false };
+      }
+      const id = inserted[0].id;
+      // The order id is part of the AAD, so the token is sealed once the id is known, in the same transaction.
+      await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [
+        id,
+        this.box.seal(headers.tenantToken, tenantTokenAad(id)),
+      ]);
+      await manager.insert(
+        OrderStep,
+        steps.map((step) => ({ orderId: id, seq: step.seq, stage: step.stage, kind: step.kind, subject: step.subject, name: step.name })),
+      );
+      return { id, created: true };
+    });
+    if (result.created) this.logger.log({ orderId: result.id, steps: steps.length }, 'order created');
+    return result;
+  }
+
+  private async assertSafe(header: string, url: string): Promise<void> {
+    try {
+      await assertSafeUrl(url, this.settings.outboundAllowPrivate);
+    } catch (error) {
+      if (error instanceof UnsafeUrlError) {
+        const message = `${header} header is not acceptable: ${error.message}`;
+        throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: header, message }] });
+      }
+      throw error;
+    }
+  }
+
+  private scoped(manager: EntityManager, caller: Caller) {
+    return manager.createQueryBuilder(Order, 'o').where(ownedInScope('o.organization_id'), scopeParams(caller));
+  }
+
+  async findInScope(caller: Caller, id: number, manager: EntityManager = this.dataSource.manager, lock = false): Promise<Order> {
+    const query = this.scoped(manager, caller).andWhere('o.id = :id', { id });
+    if (lock) query.setLock('pessimistic_write');
+    const order = await query.getOne();
+    if (!order) throw orderNotFound(id);
+    return order;
+  }
+
+  async get(caller: Caller, id: number): Promise<OrderDto> {
+    return OrderDto.from(await this.findInScope(caller, id));
+  }
+
+  /**
+   * The orders of the caller's subtree. `organizationId` narrows it; one outside the subtree simply
+   * matches nothing (an empty page), as the scope is part of the WHERE.
+   */
+  list(caller: Caller, query: ListOrdersQuery): Promise<Page<OrderDto>> {
+    const builder = this.scoped(this.dataSource.manager, caller);
+    if (query.status) builder.andWhere('o.status = :status', { status: query.status });
+    if (query.organizationId !== undefined) builder.andWhere('o.organization_id = :orgId', { orgId: query.organizationId });
+    if (query.createdAfter) builder.andWhere('o.created_at >= :after', { after: new Date(query.createdAfter) });
+    if (query.createdBefore) builder.andWhere('o.created_at < :before', { before: new Date(query.createdBefore) });
+    return paginate(builder, 'o.id', query, (order) => OrderDto.from(order, false));
+  }
+
+  async steps(caller: Caller, id: number): Promise<OrderStepDto[]> {
+    const order = await this.findInScope(caller, id);
+    const steps = await this.dataSource.manager.find(OrderStep, { where: { orderId: order.id }, order: { seq: 'ASC' } });
+    return steps.map(OrderStepDto.from);
+  }
+
+  /** Only NOT_STARTED: the order becomes FAILED with CANCELLED, its token erased. */
+  async cancel(caller: Caller, id: number): Promise<OrderDto> {
+    const order = await this.dataSource.transaction(async (manager) => {
+      // The row lock makes cancel and the executor's claim (FOR UPDATE SKIP LOCKED) exclusive.
+      const order = await this.findInScope(caller, id, manager, true);
+      if (order.status !== 'NOT_STARTED') {
+        throw new ApiError(HttpStatus.CONFLICT, `order ${id} is ${order.status}; only a NOT_STARTED order can be cancelled`);
+      }
+      const error: OrderError = { code: 'CANCELLED', message: 'the order was cancelled', step: null };
+      await manager.query(
+        `UPDATE orders SET status = 'FAILED', error = $2::jsonb, finished_at = now(), tenant_token_sealed = NULL,
+                           locked_by = NULL, locked_until = NULL, current_step = NULL
+          WHERE id = $1`,
+        [order.id, JSON.stringify(error)],
+      );
+      await this.transitions.changed(manager, {
+        orderId: order.id,
+        organizationId: order.organizationId,
+        callbackUrl: order.callbackUrl,
+        previousStatus: order.status,
+        status: 'FAILED',
+        error,
+      });
+      return this.findInScope(caller, id, manager);
+    });
+    return OrderDto.from(order);
+  }
+
+  /**
+   * Only FAILED: back to NOT_STARTED; the executor resumes at the first unfinished step. A new token
+   * replaces the stored one; without one, the stored token is used, and when it was erased (the order
+   * was cancelled, or Xelion rejected it) the header is required.
+   */
+  async retry(caller: Caller, id: number, newToken: string | undefined): Promise<OrderDto> {
+    const order = await this.dataSource.transaction(async (manager) => {
+      const order = await this.findInScope(caller, id, manager, true);
+      if (order.status !== 'FAILED') {
+        throw new ApiError(HttpStatus.CONFLICT, `order ${id} is ${order.status}; only a FAILED order can be retried`);
+      }
+      if (newToken !== undefined) {
+        await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [order.id, this.box.seal(newToken, tenantTokenAad(order.id))]);
+      } else {
+        const [{ present }]: { present: boolean }[] = await manager.query(
+          `SELECT tenant_token_sealed IS NOT NULL AS present FROM orders WHERE id = $1`,
+          [order.id],
+        );
+        if (!present) {
+          const message = `${HEADER.tenantToken} header is required: the token of order ${id} was erased when it ${order.error?.code === 'CANCELLED' ? 'was cancelled' : 'was rejected'}`;
+          throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: HEADER.tenantToken, message }] });
+        }
+      }
+      await manager.query(
+        `UPDATE orders SET status = 'NOT_STARTED', error = NULL, finished_at = NULL, next_run_at = NULL,
+                           locked_by = NULL, locked_until = NULL, current_step = NULL
+          WHERE id = $1`,
+        [order.id],
+      );
+      await manager.query(`UPDATE order_steps SET status = 'PENDING', error = NULL WHERE order_id = $1 AND status IN ('FAILED', 'RUNNING')`, [
+        order.id,
+      ]);
+      await this.transitions.changed(manager, {
+        orderId: order.id,
+        organizationId: order.organizationId,
+        callbackUrl: order.callbackUrl,
+        previousStatus: order.status,
+        status: 'NOT_STARTED',
+        error: null,
+      });
+      return this.findInScope(caller, id, manager);
+    });
+    this.logger.log({ orderId: id, tokenReplaced: newToken !== undefined }, 'order retried');
+    return OrderDto.from(order);
+  }
+}
