@@ -60,10 +60,11 @@ const commands: Record<string, { usage: string; run: Command }> = {
       });
       for (const column of result.columns) {
         out(column.present ? `${column.column}: ${column.resealed} re-sealed under key ${box.currentKeyId}` : `${column.column}: not in this database, skipped`);
-        for (const failure of column.failed) out(`  ${column.column} id ${failure.id}: ${failure.reason}`);
+        for (const failure of column.failed.slice(0, 20)) out(`  ${column.column} id ${failure.id}: ${failure.reason}`);
+        if (column.failed.length > 20) out(`  ... and ${column.failed.length - 20} more in ${column.column}`);
       }
       if (!result.complete) out('stopped at --limit: run rewrap again to continue');
-      if (result.failed > 0) throw new Error(`${result.failed} value(s) could not be opened and were left as they are (listed above)`);
+      if (result.failed > 0) throw new Error(`${result.failed} value(s) could not be opened and were left as they are (see above)`);
       if (result.complete) out('done: every stored secret is under the current key');
     },
   },

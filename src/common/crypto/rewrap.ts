@@ -109,19 +109,28 @@ export async function rewrapSealedColumns(
               FOR UPDATE`,
           [lastId, currentPrefix, size],
         );
+        const ids: number[] = [];
+        const resealed: string[] = [];
         for (const row of rows) {
           const rowId = Number(row[column.idColumn]);
           try {
             const value = String(row.__sealed);
             if (!box.needsRewrap(value)) continue;
-            const resealed = box.rewrap(value, column.aad(row));
-            await manager.query(`UPDATE ${table} SET ${sealed} = $1 WHERE ${id} = $2`, [resealed, rowId]);
-            result.resealed += 1;
-            remaining -= 1;
+            resealed.push(box.rewrap(value, column.aad(row)));
+            ids.push(rowId);
           } catch (error) {
             if (!(error instanceof SecretBoxError)) throw error;
             result.failed.push({ id: rowId, reason: error.message });
           }
+        }
+        if (ids.length > 0) {
+          // One statement per batch.
+          await manager.query(
+            `UPDATE ${table} AS t SET ${sealed} = v.sealed FROM unnest($1::bigint[], $2::text[]) AS v(id, sealed) WHERE t.${id} = v.id`,
+            [ids, resealed],
+          );
+          result.resealed += ids.length;
+          remaining -= ids.length;
         }
         if (rows.length > 0) lastId = Number(rows[rows.length - 1][column.idColumn]);
         return rows.length < size;
