@@ -5,8 +5,8 @@ export default defineConfig({
     include: ['test/**/*.spec.ts'],
     environment: 'node',
     pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
     // Each test file starts its own application and database; two cores run two at a time.
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],

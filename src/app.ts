@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { registerAdmin } from './admin/admin-page.js';
 import { AppModule } from './app.module.js';
 import { createLogger, PinoLoggerService } from './common/logging/logger.js';
 import { logContext } from './common/logging/request-context.js';
@@ -16,6 +17,15 @@ import { setupOpenApi } from './openapi.js';
 /** The largest request body accepted (configurations of 2,000 users fit well within it). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Sent with every response (the admin page adds its own Content-Security-Policy). */
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+};
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -76,6 +86,9 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     const fastify = app.getHttpAdapter().getInstance();
     // Every response names its request, and every line logged while serving it carries the same id.
     fastify.addHook('onRequest', (request, reply, done) => {
+      void reply.headers(SECURITY_HEADERS);
+      // API answers may carry a secret shown once (a new API key): never let a cache keep them.
+      if (request.url.startsWith('/api/v1/')) void reply.header('cache-control', 'no-store');
       void reply.header('x-request-id', request.id);
       logContext.run({ reqId: request.id }, done);
     });
@@ -87,6 +100,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       done();
     });
     setupOpenApi(app);
+    await registerAdmin(app);
     await app.init();
     return {
       app,

@@ -1,9 +1,9 @@
-import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { Public } from '../common/auth/auth.decorators.js';
+import { ShutdownState } from './shutdown-state.js';
 
 class HealthDto {
   @ApiProperty({ enum: ['ok', 'error'] })
@@ -13,36 +13,64 @@ class HealthDto {
   database: 'up' | 'down';
 }
 
+class ProbeDto {
+  @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] })
+  status: 'ok' | 'error' | 'shutting_down';
+
+  @ApiProperty({ required: false, description: 'Each check and its state' })
+  checks?: Record<string, { status: string }>;
+}
+
 const DATABASE_CHECK_TIMEOUT_MS = 2_000;
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly shutdown: ShutdownState,
+  ) {}
 
-  @Public()
   @Get()
   @ApiOperation({ summary: 'Whether the service and its database answer' })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto })
-  async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
+  async status(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
     const up = await this.databaseUp();
     if (!up) reply.status(HttpStatus.SERVICE_UNAVAILABLE);
     return { status: up ? 'ok' : 'error', database: up ? 'up' : 'down' };
   }
 
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process serves requests (restart it when this fails)' })
+  @ApiOkResponse({ type: ProbeDto })
+  live(): ProbeDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: send traffic here (503 while the database is down or the instance drains)' })
+  @ApiOkResponse({ type: ProbeDto })
+  @ApiServiceUnavailableResponse({ type: ProbeDto })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ProbeDto> {
+    if (this.shutdown.draining) {
+      reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return { status: 'shutting_down' };
+    }
+    const up = await this.databaseUp();
+    if (!up) reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: up ? 'ok' : 'error', checks: { database: { status: up ? 'up' : 'down' } } };
+  }
+
   private async databaseUp(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), DATABASE_CHECK_TIMEOUT_MS);
-      });
-      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
-      return true;
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
+      const result = await this.health.check([() => this.database.pingCheck('database').withTimeout(DATABASE_CHECK_TIMEOUT_MS)]);
+      return result.status === 'ok';
+    } catch (error) {
+      if (error instanceof ServiceUnavailableException) return false;
+      throw error;
     }
   }
 }

@@ -158,4 +158,6 @@ export const MATRIX: MatrixEntry[] = [
 /** Routes that need no key. Each must answer a request without X-Auth-Key with something other than 401. */
 export const PUBLIC_ROUTES: Record<string, PreparedRequest> = {
   'GET /health': { path: '/health' },
+  'GET /health/live': { path: '/health/live' },
+  'GET /health/ready': { path: '/health/ready' },
 };
