@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { OrdersModule } from './orders/orders.module.js';
+import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 
@@ -19,7 +20,7 @@ export class AppModule {
   static forRoot(settings: RuntimeSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, ConfigurationModule, CryptoModule, CredentialsModule, WebhooksModule, OrdersModule],
+      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, ConfigurationModule, CryptoModule, CredentialsModule, WebhooksModule, OrdersModule, ProvisioningModule],
       providers: [
         // Deny by default: every route needs X-Auth-Key unless marked @Public().
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -26,7 +26,7 @@ export class OrderTransitions {
 
   async changed(manager: EntityManager, change: StatusChange): Promise<void> {
     if (change.previousStatus === change.status) return;
-    this.logger.log({ orderId: change.orderId, from: change.previousStatus, to: change.status, errorCode: change.error?.code }, 'order status changed');
+    this.logger.log(`order ${change.orderId}: ${change.previousStatus} → ${change.status}${change.error ? ` (${change.error.code})` : ''}`);
     if (change.callbackUrl) {
       await this.webhooks.enqueueStatusChange(manager, {
         orderId: change.orderId,

@@ -128,7 +128,7 @@ export class OrdersService {
       );
       return { id, created: true };
     });
-    if (result.created) this.logger.log({ orderId: result.id, steps: steps.length }, 'order created');
+    if (result.created) this.logger.log(`order ${result.id} created with ${steps.length} steps`);
     return result;
   }
 
@@ -249,7 +249,7 @@ export class OrdersService {
       });
       return this.findInScope(caller, id, manager);
     });
-    this.logger.log({ orderId: id, tokenReplaced: newToken !== undefined }, 'order retried');
+    this.logger.log(`order ${id} retried${newToken !== undefined ? ' with a new tenant token' : ''}`);
     return OrderDto.from(order);
   }
 }

@@ -1,0 +1,267 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import type { StepError } from '../orders/order-step.entity.js';
+import { OrderTransitions } from '../orders/order-transitions.js';
+import type { OrderError, OrderResult, OrderStatus } from '../orders/order.entity.js';
+import { LeaseLostError } from './step-errors.js';
+
+export interface ClaimedOrder {
+  id: number;
+  organizationId: number;
+  serverUrl: string;
+  tenantName: string;
+  callbackUrl: string | null;
+  configuration: unknown;
+  tokenSealed: string | null;
+  /** Who held the lease before this claim, when the order was taken over from a dead instance. */
+  takenOverFrom: string | null;
+  previousStatus: OrderStatus;
+}
+
+export interface JournalStep {
+  seq: number;
+  stage: number;
+  kind: string;
+  subject: string | null;
+  name: string;
+  status: string;
+  attempts: number;
+  output: Record<string, unknown> | null;
+}
+
+/** TypeORM answers an UPDATE … RETURNING with `[rows, affected]`, other statements with the rows. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}
+
+interface ClaimRow {
+  id: number;
+  organization_id: number;
+  tenant_server_url: string;
+  tenant_name: string;
+  callback_url: string | null;
+  configuration: unknown;
+  tenant_token_sealed: string | null;
+  previous_status: OrderStatus;
+  previous_locked_by: string | null;
+}
+
+/**
+ * Every write of the executor to `orders` and `order_steps`. Each write is one short transaction that
+ * first checks, and locks, that this instance still holds the order's lease (`locked_by = me`,
+ * fencing): an instance that lost its lease cannot overwrite the new owner's work. No transaction is
+ * ever held open while Xelion is called.
+ */
+@Injectable()
+export class OrderJournal {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SETTINGS) private readonly settings: RuntimeSettings,
+    private readonly transitions: OrderTransitions,
+  ) {}
+
+  private get lease(): number {
+    return this.settings.executor.leaseSeconds;
+  }
+
+  /**
+   * Claims up to `limit` due orders: NOT_STARTED ones, and IN_PROGRESS ones whose lease has expired
+   * (their instance died). SKIP LOCKED lets several instances claim at once without waiting on each other.
+   */
+  async claim(me: string, limit: number): Promise<ClaimedOrder[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const rows = rowsOf<ClaimRow>(await manager.query(
+        `WITH due AS (
+           SELECT id, status AS previous_status, locked_by AS previous_locked_by
+             FROM orders
+            WHERE (status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND (locked_until IS NULL OR locked_until < now())))
+              AND (next_run_at IS NULL OR next_run_at <= now())
+            ORDER BY id
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+         )
+         UPDATE orders o
+            SET status = 'IN_PROGRESS', locked_by = $1, locked_until = now() + make_interval(secs => $3),
+                started_at = COALESCE(o.started_at, now()), attempts = o.attempts + 1
+           FROM due
+          WHERE o.id = due.id
+         RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
+                   o.tenant_token_sealed, due.previous_status, due.previous_locked_by`,
+        [me, limit, this.lease],
+      ));
+      for (const row of rows) {
+        await this.transitions.changed(manager, {
+          orderId: row.id,
+          organizationId: row.organization_id,
+          callbackUrl: row.callback_url,
+          previousStatus: row.previous_status,
+          status: 'IN_PROGRESS',
+          error: null,
+        });
+      }
+      return rows
+        .sort((a, b) => a.id - b.id)
+        .map((row) => ({
+          id: row.id,
+          organizationId: row.organization_id,
+          serverUrl: row.tenant_server_url,
+          tenantName: row.tenant_name,
+          callbackUrl: row.callback_url,
+          configuration: row.configuration,
+          tokenSealed: row.tenant_token_sealed,
+          previousStatus: row.previous_status,
+          takenOverFrom: row.previous_status === 'IN_PROGRESS' ? (row.previous_locked_by ?? 'a released lease') : null,
+        }));
+    });
+  }
+
+  /** Extends the leases of the orders this instance runs; returns those it still holds. */
+  async heartbeat(me: string, orderIds: number[]): Promise<Set<number>> {
+    if (orderIds.length === 0) return new Set();
+    const rows = rowsOf<{ id: number }>(
+      await this.dataSource.query(
+        `UPDATE orders SET locked_until = now() + make_interval(secs => $3)
+          WHERE id = ANY($2::int[]) AND locked_by = $1 AND status = 'IN_PROGRESS'
+          RETURNING id`,
+        [me, orderIds, this.lease],
+      ),
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Gives orders back at once (shutdown): another instance may claim them on its next tick. */
+  async release(me: string, orderIds?: number[]): Promise<number> {
+    const rows = rowsOf<{ id: number }>(
+      await this.dataSource.query(
+        `UPDATE orders SET locked_by = NULL, locked_until = now()
+          WHERE locked_by = $1 AND status = 'IN_PROGRESS' ${orderIds ? 'AND id = ANY($2::int[])' : ''}
+          RETURNING id`,
+        orderIds ? [me, orderIds] : [me],
+      ),
+    );
+    return rows.length;
+  }
+
+  async steps(orderId: number): Promise<JournalStep[]> {
+    return this.dataSource.query(
+      `SELECT seq, stage, kind, subject, name, status, attempts, output FROM order_steps WHERE order_id = $1 ORDER BY seq`,
+      [orderId],
+    );
+  }
+
+  /** Locks the order row if this instance holds it; throws LeaseLostError otherwise. */
+  private async fence(manager: EntityManager, orderId: number, me: string): Promise<{ status: OrderStatus }> {
+    const rows: { status: OrderStatus }[] = await manager.query(
+      `SELECT status FROM orders WHERE id = $1 AND locked_by = $2 AND status = 'IN_PROGRESS' FOR UPDATE`,
+      [orderId, me],
+    );
+    if (rows.length === 0) throw new LeaseLostError(orderId);
+    return rows[0];
+  }
+
+  /** Marks a step RUNNING and counts the attempt before anything is sent for it; returns the attempt number. */
+  async beginStep(me: string, orderId: number, seq: number, name: string): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.fence(manager, orderId, me);
+      await manager.query(`UPDATE orders SET current_step = $2 WHERE id = $1`, [orderId, name]);
+      const [row] = rowsOf<{ attempts: number }>(
+        await manager.query(
+          `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
+            WHERE order_id = $1 AND seq = $2 RETURNING attempts`,
+          [orderId, seq],
+        ),
+      );
+      return row.attempts;
+    });
+  }
+
+  /** A step done: its output and the order's progress and result, in one transaction. */
+  async finishStep(me: string, orderId: number, seq: number, output: Record<string, unknown>, result: OrderResult): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.fence(manager, orderId, me);
+      await manager.query(
+        `UPDATE order_steps SET status = 'DONE', finished_at = now(), output = $3::jsonb, error = NULL WHERE order_id = $1 AND seq = $2`,
+        [orderId, seq, JSON.stringify(output)],
+      );
+      await manager.query(
+        `UPDATE orders SET result = $2::jsonb,
+                progress_done = (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE')
+          WHERE id = $1`,
+        [orderId, JSON.stringify(result)],
+      );
+    });
+  }
+
+  /** Records a failed attempt that will be tried again (the step stays RUNNING). */
+  async noteStepError(me: string, orderId: number, seq: number, error: StepError): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.fence(manager, orderId, me);
+      await manager.query(`UPDATE order_steps SET error = $3::jsonb WHERE order_id = $1 AND seq = $2`, [orderId, seq, JSON.stringify(error)]);
+    });
+  }
+
+  /**
+   * The step and the order FAILED. The token is erased when Xelion rejected it (it is worthless);
+   * otherwise it is kept, sealed, so that the order can be retried without sending it again
+   * (docs/provisioning.md, "The tenant token").
+   */
+  async failOrder(
+    me: string,
+    order: ClaimedOrder,
+    failure: OrderError,
+    step: { seq: number; error: StepError } | null,
+    eraseToken: boolean,
+    result: OrderResult,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.fence(manager, order.id, me);
+      if (step) {
+        await manager.query(
+          `UPDATE order_steps SET status = 'FAILED', finished_at = now(), error = $3::jsonb WHERE order_id = $1 AND seq = $2`,
+          [order.id, step.seq, JSON.stringify(step.error)],
+        );
+      }
+      // Steps that were running beside the failed one stop where they are; a retry runs them again.
+      await manager.query(`UPDATE order_steps SET status = 'PENDING' WHERE order_id = $1 AND status = 'RUNNING'`, [order.id]);
+      await manager.query(
+        `UPDATE orders SET status = 'FAILED', error = $2::jsonb, result = $3::jsonb, finished_at = now(), locked_by = NULL, locked_until = NULL,
+                tenant_token_sealed = CASE WHEN $4 THEN NULL ELSE tenant_token_sealed END
+          WHERE id = $1`,
+        [order.id, JSON.stringify(failure), JSON.stringify(result), eraseToken],
+      );
+      await this.transitions.changed(manager, {
+        orderId: order.id,
+        organizationId: order.organizationId,
+        callbackUrl: order.callbackUrl,
+        previousStatus: 'IN_PROGRESS',
+        status: 'FAILED',
+        error: failure,
+      });
+    });
+  }
+
+  /** COMPLETED: the token is erased, the lease given up. */
+  async completeOrder(me: string, order: ClaimedOrder, result: OrderResult): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await this.fence(manager, order.id, me);
+      await manager.query(
+        `UPDATE orders SET status = 'COMPLETED', finished_at = now(), current_step = NULL, result = $2::jsonb, error = NULL,
+                tenant_token_sealed = NULL, locked_by = NULL, locked_until = NULL,
+                progress_done = (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE')
+          WHERE id = $1`,
+        [order.id, JSON.stringify(result)],
+      );
+      await this.transitions.changed(manager, {
+        orderId: order.id,
+        organizationId: order.organizationId,
+        callbackUrl: order.callbackUrl,
+        previousStatus: 'IN_PROGRESS',
+        status: 'COMPLETED',
+        error: null,
+      });
+    });
+  }
+}

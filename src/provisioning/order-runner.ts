@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SecretBox, SecretBoxError } from '../common/crypto/secret-box.js';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import type { StepError } from '../orders/order-step.entity.js';
+import type { OrderError } from '../orders/order.entity.js';
+import { tenantTokenAad } from '../orders/order.sealed-column.js';
+import type { Configuration } from './configuration-view.js';
+import { classifyError, type Classified } from './error-mapping.js';
+import { ExternalServices } from './external-services.js';
+import { OrderJournal, type ClaimedOrder, type JournalStep } from './order-journal.js';
+import { summarize } from './order-result.js';
+import type { StepKind } from './provisioning-plan.js';
+import type { JournalView, StepContext, StepOutput } from './step-context.js';
+import { DrainingError, LeaseLostError, TENANT_TOKEN_REJECTED } from './step-errors.js';
+import { STEP_HANDLERS } from './steps/index.js';
+import { TenantGatewayFactory } from './tenant-gateway.js';
+
+/** How the executor steers one run from outside. */
+export interface RunControl {
+  /** Set when the heartbeat found the lease gone, or the executor was halted: write nothing more. */
+  lost: boolean;
+  /** Set on shutdown: start no new step. */
+  draining: boolean;
+}
+
+export type RunOutcome = 'completed' | 'failed' | 'released' | 'lost';
+
+/** A step failed for good: the order fails with this. */
+class OrderFailed extends Error {
+  constructor(
+    readonly failure: OrderError,
+    readonly step: { seq: number; error: StepError } | null,
+    readonly eraseToken: boolean,
+  ) {
+    super(failure.message);
+  }
+}
+
+/** Attempts of one step within one run when Xelion stays unavailable (the client retries each call too). */
+export const STEP_ATTEMPTS_PER_RUN = 3;
+const STEP_BACKOFF_MS = 500;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one claimed order: its journal stage by stage, the steps of a stage in parallel, each step
+ * journaled (begin, finish or fail) with fencing. Returns how the run ended.
+ */
+@Injectable()
+export class OrderRunner {
+  private readonly logger = new Logger('Executor');
+
+  constructor(
+    private readonly journal: OrderJournal,
+    private readonly box: SecretBox,
+    private readonly gateways: TenantGatewayFactory,
+    private readonly services: ExternalServices,
+    @Inject(SETTINGS) private readonly settings: RuntimeSettings,
+  ) {}
+
+  async run(me: string, order: ClaimedOrder, control: RunControl): Promise<RunOutcome> {
+    const steps = await this.journal.steps(order.id);
+    const outputs = new Map<number, StepOutput>();
+    for (const step of steps) if (step.status === 'DONE' && step.output) outputs.set(step.seq, step.output as StepOutput);
+    try {
+      const token = this.openToken(order);
+      const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token });
+      const journal = journalView(steps, outputs);
+      const stages = [...new Set(steps.map((step) => step.stage))].sort((a, b) => a - b);
+      for (const stage of stages) {
+        const pending = steps.filter((step) => step.stage === stage && !outputs.has(step.seq));
+        await this.runStage(me, order, pending, control, (step, attempt) => ({
+          order,
+          configuration: order.configuration as Configuration,
+          step: { seq: step.seq, kind: step.kind as StepKind, subject: step.subject, name: step.name, attempt },
+          firstAttempt: attempt === 1,
+          journal,
+          tenant,
+          services: this.services,
+        }), outputs);
+      }
+      if (control.lost) throw new LeaseLostError(order.id);
+      await this.journal.completeOrder(me, order, summarize(outputs.values()));
+      this.logger.log(`order ${order.id} completed`);
+      return 'completed';
+    } catch (error) {
+      if (error instanceof LeaseLostError || control.lost) {
+        this.logger.warn(`order ${order.id}: lost the lease; another instance continues it`);
+        return 'lost';
+      }
+      if (error instanceof DrainingError) {
+        await this.journal.release(me, [order.id]);
+        this.logger.log(`order ${order.id} released at shutdown; another instance continues it`);
+        return 'released';
+      }
+      if (error instanceof OrderFailed) {
+        try {
+          await this.journal.failOrder(me, order, error.failure, error.step, error.eraseToken, summarize(outputs.values()));
+        } catch (writeError) {
+          if (writeError instanceof LeaseLostError) return 'lost';
+          throw writeError;
+        }
+        this.logger.warn(`order ${order.id} failed at ${error.failure.step ?? 'start'} (${error.failure.code}): ${error.failure.message}`);
+        return 'failed';
+      }
+      throw error;
+    }
+  }
+
+  private openToken(order: ClaimedOrder): string {
+    if (!order.tokenSealed) {
+      throw new OrderFailed({ code: TENANT_TOKEN_REJECTED, message: 'the order has no tenant token; retry it with a Xelion-Tenant-Token header', step: null }, null, true);
+    }
+    try {
+      return this.box.open(order.tokenSealed, tenantTokenAad(order.id));
+    } catch (error) {
+      if (error instanceof SecretBoxError) {
+        throw new OrderFailed(
+          { code: 'TENANT_TOKEN_UNREADABLE', message: `the stored tenant token cannot be decrypted (${error.message}); retry the order with a Xelion-Tenant-Token header`, step: null },
+          null,
+          true,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the pending steps of one stage, more at once than the per-tenant request limit so that the
+   * client's queue stays full (the client enforces the limit). After the first failure no new step
+   * starts; the running ones finish and are journaled, then the order fails.
+   */
+  private async runStage(
+    me: string,
+    order: ClaimedOrder,
+    pending: JournalStep[],
+    control: RunControl,
+    contextFor: (step: JournalStep, attempt: number) => StepContext,
+    outputs: Map<number, StepOutput>,
+  ): Promise<void> {
+    const queue = [...pending];
+    let stop: unknown;
+    const width = Math.max(1, this.settings.xelion.maxConcurrency * 2);
+    const worker = async () => {
+      while (queue.length > 0 && stop === undefined) {
+        const step = queue.shift()!;
+        try {
+          await this.runStep(me, order, step, control, contextFor, outputs);
+        } catch (error) {
+          stop ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
+    if (stop !== undefined) throw stop;
+  }
+
+  private async runStep(
+    me: string,
+    order: ClaimedOrder,
+    step: JournalStep,
+    control: RunControl,
+    contextFor: (step: JournalStep, attempt: number) => StepContext,
+    outputs: Map<number, StepOutput>,
+  ): Promise<void> {
+    const handler = STEP_HANDLERS[step.kind as StepKind];
+    for (let tryInRun = 1; ; tryInRun++) {
+      if (control.lost) throw new LeaseLostError(order.id);
+      if (control.draining) throw new DrainingError();
+      const attempt = await this.journal.beginStep(me, order.id, step.seq, step.name);
+      let output: StepOutput;
+      try {
+        output = await handler(contextFor(step, attempt));
+      } catch (error) {
+        if (error instanceof LeaseLostError || error instanceof DrainingError) throw error;
+        const classified = classifyError(error);
+        this.logger.warn(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`);
+        if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN) {
+          if (control.lost) throw new LeaseLostError(order.id);
+          await this.journal.noteStepError(me, order.id, step.seq, stepError(classified));
+          await sleep(STEP_BACKOFF_MS * 2 ** (tryInRun - 1) * (0.5 + Math.random() / 2));
+          continue;
+        }
+        throw new OrderFailed(
+          { code: classified.code, message: classified.message, step: step.name, ...(classified.xelionErrorCode !== undefined ? { xelionErrorCode: classified.xelionErrorCode } : {}) },
+          { seq: step.seq, error: stepError(classified) },
+          classified.code === TENANT_TOKEN_REJECTED,
+        );
+      }
+      if (control.lost) throw new LeaseLostError(order.id);
+      const next = new Map(outputs).set(step.seq, output);
+      await this.journal.finishStep(me, order.id, step.seq, output, summarize(next.values()));
+      outputs.set(step.seq, output);
+      return;
+    }
+  }
+}
+
+function stepError(classified: Classified): StepError {
+  return { code: classified.code, message: classified.message, ...(classified.xelionErrorCode !== undefined ? { xelionErrorCode: classified.xelionErrorCode } : {}) };
+}
+
+function journalView(steps: JournalStep[], outputs: Map<number, StepOutput>): JournalView {
+  const find = (kind: StepKind, subject?: string | null) =>
+    steps.find((step) => step.kind === kind && (subject === undefined || step.subject === subject));
+  return {
+    output(kind, subject) {
+      const step = find(kind, subject);
+      return step ? outputs.get(step.seq) : undefined;
+    },
+    oid(kind, subject, name) {
+      const value = this.output(kind, subject)?.oids?.[name];
+      return typeof value === 'string' ? value : undefined;
+    },
+  };
+}
+

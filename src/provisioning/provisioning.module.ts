@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CredentialsModule } from '../credentials/credentials.module.js';
+import { OrdersModule } from '../orders/orders.module.js';
+import { ExecutorService } from './executor.service.js';
+import { ExternalServices } from './external-services.js';
+import { OrderJournal } from './order-journal.js';
+import { OrderRunner } from './order-runner.js';
+import { TenantGatewayFactory } from './tenant-gateway.js';
+import { XelionExternalServices } from './xelion-external-services.js';
+import { XelionTenantGatewayFactory } from './xelion-tenant-gateway.js';
+import { XelionModule } from '../xelion/xelion.module.js';
+
+/**
+ * The provisioning engine: the executor (claims, leases, heartbeat, shutdown), the step journal and
+ * the steps. Exports ExecutorService (tests steer it; the demo waits on it).
+ */
+@Module({
+  imports: [ScheduleModule.forRoot(), OrdersModule, CredentialsModule, XelionModule],
+  providers: [
+    ExecutorService,
+    OrderJournal,
+    OrderRunner,
+    { provide: TenantGatewayFactory, useClass: XelionTenantGatewayFactory },
+    { provide: ExternalServices, useClass: XelionExternalServices },
+  ],
+  exports: [ExecutorService],
+})
+export class ProvisioningModule {}

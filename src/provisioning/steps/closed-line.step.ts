@@ -1,0 +1,24 @@
+import type { StepHandler } from '../step-context.js';
+
+export function closedLineName(organizationName: string): string {
+  return `${organizationName} closed`;
+}
+
+/**
+ * spec "opening hours": the organization's closed line [commonName = organization name + " closed"],
+ * created once when any department has opening hours, with voicemail on.
+ */
+export const closedLineStep: StepHandler = async (context) => {
+  const name = closedLineName(context.configuration.organization.name);
+  const [existing] = await context.tenant.findLines(name);
+  if (existing) {
+    if (!existing.voicemailActive) {
+      await context.tenant.patchLine(existing.oid, [{ op: 'replace', path: '/userPhoneLine/voicemailActive', value: true }]);
+      return { oids: { line: existing.oid }, updated: { phoneLine: 1 } };
+    }
+    return { oids: { line: existing.oid }, found: { phoneLine: 1 } };
+  }
+  const oid = await context.tenant.createLine({ commonName: name, extensions: [] });
+  await context.tenant.patchLine(oid, [{ op: 'replace', path: '/userPhoneLine/voicemailActive', value: true }]);
+  return { oids: { line: oid }, created: { phoneLine: 1 } };
+};

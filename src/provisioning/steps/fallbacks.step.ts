@@ -1,0 +1,32 @@
+import { count, type Counts, type StepHandler } from '../step-context.js';
+import type { PatchOperation } from '../tenant-gateway.js';
+import type { lineState } from './department.step.js';
+import { departmentLineOid, forEachLimited, lineRef, userOids } from './step-support.js';
+
+/**
+ * spec "each department", fallback: `dept` → defaultFallback = that department's line; `user` →
+ * that user's personal line; `voicemail` → `userPhoneLine.voicemailActive: true`. One PATCH per
+ * department whose fallback differs from what its line has.
+ */
+export const fallbacksStep: StepHandler = async (context) => {
+  const updated: Counts = {};
+  const found: Counts = {};
+  const departments = context.configuration.departments.filter((d) => d.fallback);
+  await forEachLimited(departments, 8, async (department) => {
+    const fallback = department.fallback!;
+    const lineOid = departmentLineOid(context, department.name);
+    const state = context.journal.output('department', department.name)?.state as ReturnType<typeof lineState> | undefined;
+    const operations: PatchOperation[] = [];
+    if (fallback.type === 'voicemail') {
+      if (!state?.voicemailActive || !context.firstAttempt) operations.push({ op: 'replace', path: '/userPhoneLine/voicemailActive', value: true });
+    } else {
+      const target = fallback.type === 'dept' ? departmentLineOid(context, fallback.value) : userOids(context, fallback.value).lineOid;
+      if (state?.defaultFallbackOid !== target || !context.firstAttempt) operations.push({ op: 'replace', path: '/defaultFallback', value: lineRef(target) });
+    }
+    if (operations.length > 0) {
+      await context.tenant.patchLine(lineOid, operations);
+      count(updated, 'phoneLine');
+    } else count(found, 'phoneLine');
+  });
+  return { updated, found };
+};

@@ -1,0 +1,44 @@
+import type { OpeningHours } from '../configuration-view.js';
+import { count, type Counts, type StepHandler } from '../step-context.js';
+import { StepFailure } from '../step-errors.js';
+import type { DayNightMode } from '../tenant-gateway.js';
+import type { lineState } from './department.step.js';
+import { departmentLineOid, forEachLimited, lineRef } from './step-support.js';
+
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
+export function dayNightMode(hours: OpeningHours, closedLineOid: string): DayNightMode {
+  return {
+    enableDayNightMode: true,
+    manualNightMode: false,
+    nightLineOid: closedLineOid,
+    timezone: hours.timezone,
+    schedule: DAYS.flatMap((day) => (hours.days?.[day] ?? []).map((interval) => ({ day: day.toUpperCase(), from: interval.from, to: interval.to }))),
+    holidays: [...(hours.holidays ?? [])],
+  };
+}
+
+/**
+ * spec "opening hours of a department": its line's `dayNightMode` (schedule, time zone, holidays)
+ * with `nightLine` = the organization's closed line. One PATCH per department whose mode differs.
+ */
+export const openingHoursStep: StepHandler = async (context) => {
+  const closedLineOid = context.journal.oid('closedLine', null, 'line');
+  if (!closedLineOid) throw new StepFailure('INTERNAL_ERROR', 'the closed line has not been provisioned by this order');
+  const updated: Counts = {};
+  const found: Counts = {};
+  const departments = context.configuration.departments.filter((d) => d.openingHours);
+  await forEachLimited(departments, 8, async (department) => {
+    const lineOid = departmentLineOid(context, department.name);
+    const wanted = dayNightMode(department.openingHours!, closedLineOid);
+    const state = context.journal.output('department', department.name)?.state as ReturnType<typeof lineState> | undefined;
+    if (context.firstAttempt && JSON.stringify(state?.dayNightMode ?? null) === JSON.stringify(wanted)) {
+      count(found, 'phoneLine');
+      return;
+    }
+    const { nightLineOid, ...rest } = wanted;
+    await context.tenant.patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: { ...rest, nightLine: lineRef(nightLineOid!) } }]);
+    count(updated, 'phoneLine');
+  });
+  return { updated, found };
+};

@@ -1,0 +1,62 @@
+import type { StepHandler, StepOutput } from '../step-context.js';
+import type { PatchOperation, TelecomAddress, VisitAddress } from '../tenant-gateway.js';
+import { resolveNumber } from './step-support.js';
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * spec "What the tenant holds": one Organisation addressable [name] with the e-mail (Email), the
+ * central number (Telephone, E.164) and one Visit address. Found by name first; what differs is
+ * patched. Telecom addresses and addresses the configuration does not mention are kept.
+ */
+export const organizationStep: StepHandler = async (context) => {
+  const organization = context.configuration.organization;
+  const telecom: TelecomAddress[] = [];
+  if (organization.email) telecom.push({ addressType: 'Email', address: organization.email });
+  if (organization.centralPhoneNumber) {
+    telecom.push({ addressType: 'Telephone', address: resolveNumber(context, organization.centralPhoneNumber) });
+  }
+  const hasAddress = [organization.street, organization.number, organization.zipCode, organization.city, organization.country].some(Boolean);
+  const visit: VisitAddress | null = hasAddress
+    ? {
+        addressType: 'Visit',
+        street: organization.street ?? null,
+        streetNumber: organization.number ? `${organization.number}${organization.numberAddition ?? ''}` : null,
+        zipCode: organization.zipCode ?? null,
+        city: organization.city ?? null,
+        country: organization.country ?? null,
+      }
+    : null;
+
+  const [existing] = await context.tenant.findOrganisations(organization.name);
+  if (!existing) {
+    const oid = await context.tenant.createOrganisation({ name: organization.name, telecomAddresses: telecom, addresses: visit ? [visit] : [] });
+    return { oids: { organisation: oid }, created: { organisation: 1 } } satisfies StepOutput;
+  }
+  const operations: PatchOperation[] = [];
+  const missing = telecom.filter((t) => !existing.telecomAddresses.some((e) => e.addressType === t.addressType && e.address === t.address));
+  if (missing.length > 0) {
+    // One address per type that the configuration sets: replace that type's entry, keep the others.
+    const kept = existing.telecomAddresses.filter((e) => !telecom.some((t) => t.addressType === e.addressType));
+    operations.push({ op: 'replace', path: '/telecomAddresses', value: [...kept, ...telecom] });
+  }
+  if (visit) {
+    const currentVisit = existing.addresses.find((address) => address.addressType === 'Visit');
+    const normalized = currentVisit && {
+      addressType: 'Visit',
+      street: currentVisit.street ?? null,
+      streetNumber: currentVisit.streetNumber ?? null,
+      zipCode: currentVisit.zipCode ?? null,
+      city: currentVisit.city ?? null,
+      country: currentVisit.country ?? null,
+    };
+    if (!sameJson(normalized, visit)) {
+      operations.push({ op: 'replace', path: '/addresses', value: [...existing.addresses.filter((a) => a.addressType !== 'Visit'), visit] });
+    }
+  }
+  if (operations.length > 0) await context.tenant.patchAddressable(existing.oid, operations);
+  return {
+    oids: { organisation: existing.oid },
+    ...(operations.length > 0 ? { updated: { organisation: 1 } } : { found: { organisation: 1 } }),
+  };
+};

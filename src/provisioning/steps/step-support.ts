@@ -1,0 +1,60 @@
+import type { ConfiguredUser, ExternalNumber } from '../configuration-view.js';
+import type { StepContext } from '../step-context.js';
+import { StepFailure } from '../step-errors.js';
+import type { LineView, PatchOperation } from '../tenant-gateway.js';
+
+/** The E.164 value of an external number: as given, or as the number provider allocated it. */
+export function resolveNumber(context: StepContext, number: ExternalNumber): string {
+  if (!number.new) return number.value;
+  const allocations = context.journal.output('numbers')?.allocations as Record<string, string> | undefined;
+  const allocated = allocations?.[number.value];
+  if (!allocated) throw new StepFailure('INTERNAL_ERROR', `no number was allocated for "${number.value}"`);
+  return allocated;
+}
+
+/** spec: the personal line's commonName is the first and last name joined by a space. */
+export function personalLineName(user: ConfiguredUser): string {
+  return [user.firstName, user.lastName].filter((part) => part && part.trim() !== '').join(' ');
+}
+
+export function userOids(context: StepContext, email: string): { userOid: string; lineOid: string; personOid: string } {
+  const output = context.journal.output('user', email);
+  const oids = output?.oids as Record<string, string> | undefined;
+  if (!oids?.user || !oids.line) throw new StepFailure('INTERNAL_ERROR', `user ${email} has not been provisioned by this order`);
+  return { userOid: oids.user, lineOid: oids.line, personOid: oids.person };
+}
+
+export function departmentLineOid(context: StepContext, name: string): string {
+  const oid = context.journal.oid('department', name, 'line');
+  if (!oid) throw new StepFailure('INTERNAL_ERROR', `department ${name} has not been provisioned by this order`);
+  return oid;
+}
+
+/** Operations that add what a line lacks of its extensions (other extensions are left alone). */
+export function addMissingExtensions(line: LineView | null, wanted: string[], vid: { next: number }): PatchOperation[] {
+  const present = new Set((line?.extensions ?? []).map((extension) => extension.address));
+  return wanted.filter((number) => !present.has(number)).map((number) => ({ op: 'add', path: `/extensions/${vid.next++}`, value: number }));
+}
+
+/** A line reference for PATCH values and creates. */
+export function lineRef(oid: string): { oid: string; objectType: 'XCCPhoneLine' } {
+  return { oid, objectType: 'XCCPhoneLine' };
+}
+
+/** Runs `work` over `items` with at most `width` at once (the client caps requests per tenant anyway). */
+export async function forEachLimited<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  let failure: unknown;
+  const worker = async () => {
+    while (queue.length > 0 && failure === undefined) {
+      const item = queue.shift()!;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failure !== undefined) throw failure;
+}

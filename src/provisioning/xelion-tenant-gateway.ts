@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { XelionClientFactory } from '../xelion/xelion-client.factory.js';
+import type { XelionTenantClient } from '../xelion/xelion-tenant.client.js';
+import type { PhoneLine, Person, Phone } from '../xelion/xelion.types.js';
+import type { LineView, PersonView, PhoneView, TenantAccess, TenantGateway } from './tenant-gateway.js';
+import { TenantGatewayFactory } from './tenant-gateway.js';
+
+function person(p: Person): PersonView {
+  return {
+    oid: p.oid,
+    givenName: p.givenName,
+    familyName: p.familyName,
+    telecomAddresses: p.telecomAddresses,
+    employerOids: p.employments.map((e) => e.organisation.oid),
+  };
+}
+
+function line(l: PhoneLine): LineView {
+  const mode = l.dayNightMode;
+  return {
+    oid: l.oid,
+    commonName: l.commonName,
+    extensions: l.extensions,
+    externalNumber: l.externalNumber,
+    recordCalls: l.recordCalls,
+    voicemailActive: l.voicemailActive,
+    users: l.users.map((u) => ({ oid: u.oid, userOid: u.user.oid, incoming: u.incoming, outgoing: u.outgoing })),
+    phoneOids: l.phones.map((p) => p.oid),
+    defaultFallbackOid: l.defaultFallback?.oid ?? null,
+    // Same key order as steps/opening-hours.step.ts builds it, so that the two compare as JSON.
+    dayNightMode: mode
+      ? {
+          enableDayNightMode: mode.enableDayNightMode,
+          manualNightMode: mode.manualNightMode,
+          nightLineOid: mode.nightLine?.oid ?? null,
+          timezone: mode.timezone ?? '',
+          schedule: mode.schedule.map((s) => ({ day: s.day, from: s.from, to: s.to })),
+          holidays: [...mode.holidays],
+        }
+      : null,
+  };
+}
+
+function phone(p: Phone): PhoneView {
+  return { oid: p.oid, macAddress: p.macAddress, phoneType: p.phoneType, userOid: p.user?.oid ?? null };
+}
+
+/** The steps' view of a tenant, on the Xelion client (the only code that knows Xelion's JSON). */
+class XelionTenantGateway implements TenantGateway {
+  constructor(private readonly client: XelionTenantClient) {}
+
+  async preflight(): Promise<void> {
+    await this.client.serverVersion();
+    await this.client.me();
+  }
+  findOrganisations(name: string) {
+    return this.client.findOrganisations(name);
+  }
+  async createOrganisation(input: Parameters<TenantGateway['createOrganisation']>[0]) {
+    return (await this.client.createOrganisation(input)).oid;
+  }
+  async getPerson(oid: string) {
+    const found = await this.client.getAddressable(oid);
+    if (found.objectType !== 'Person') throw new Error(`addressable ${oid} is not a Person`);
+    return person(found);
+  }
+  async findPersons(commonName: string) {
+    return (await this.client.findPersons(commonName)).map(person);
+  }
+  async createPerson(input: Parameters<TenantGateway['createPerson']>[0]) {
+    return (await this.client.createPerson(input)).oid;
+  }
+  patchAddressable(oid: string, operations: Parameters<TenantGateway['patchAddressable']>[1]) {
+    return this.client.patchAddressable(oid, operations);
+  }
+  async findUser(userName: string) {
+    const user = await this.client.findUser(userName);
+    return user
+      ? { oid: user.oid, userName: user.userName, personOid: user.person?.oid ?? null, primaryLineOid: user.primaryLine?.oid ?? null, xccRole: user.xccRole, active: user.active }
+      : null;
+  }
+  async createUser(input: Parameters<TenantGateway['createUser']>[0]) {
+    return (await this.client.createUser(input)).oid;
+  }
+  patchUser(oid: string, operations: Parameters<TenantGateway['patchUser']>[1]) {
+    return this.client.patchUser(oid, operations);
+  }
+  async getLine(oid: string) {
+    return line(await this.client.getPhoneLine(oid));
+  }
+  async findLines(commonName: string) {
+    return (await this.client.findPhoneLines(commonName)).map(line);
+  }
+  async createLine(input: Parameters<TenantGateway['createLine']>[0]) {
+    return (await this.client.createPhoneLine(input)).oid;
+  }
+  patchLine(oid: string, operations: Parameters<TenantGateway['patchLine']>[1]) {
+    return this.client.patchPhoneLine(oid, operations);
+  }
+  async phonesOfUser(userOid: string) {
+    return (await this.client.findPhonesOfUser(userOid)).map(phone);
+  }
+  async phoneByMac(macAddress: string) {
+    const found = await this.client.findPhoneByMac(macAddress);
+    return found ? phone(found) : null;
+  }
+  async createPhone(input: Parameters<TenantGateway['createPhone']>[0]) {
+    return (await this.client.createPhone(input)).oid;
+  }
+  patchPhone(oid: string, operations: Parameters<TenantGateway['patchPhone']>[1]) {
+    return this.client.patchPhone(oid, operations);
+  }
+  async trunks() {
+    return (await this.client.listTrunks()).map((t) => ({
+      oid: t.oid,
+      assignedNumbers: t.assignedNumbers.map((a) => ({ oid: a.oid, number: a.number, lineOid: a.line?.oid ?? null })),
+      defaultCallerNr: t.defaultCallerNr,
+    }));
+  }
+  async createTrunk(input: Parameters<TenantGateway['createTrunk']>[0]) {
+    return (await this.client.createTrunk(input)).oid;
+  }
+  patchTrunk(oid: string, operations: Parameters<TenantGateway['patchTrunk']>[1]) {
+    return this.client.patchTrunk(oid, operations);
+  }
+}
+
+@Injectable()
+export class XelionTenantGatewayFactory extends TenantGatewayFactory {
+  constructor(private readonly clients: XelionClientFactory) {
+    super();
+  }
+
+  forTenant(access: TenantAccess): TenantGateway {
+    return new XelionTenantGateway(this.clients.forTenant(access));
+  }
+}
