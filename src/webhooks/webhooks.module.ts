@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { CryptoModule } from '../common/crypto/crypto.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { WebhookSecretsController } from './webhook-secrets.controller.js';
+import { WebhookSecretsService } from './webhook-secrets.service.js';
 import { WebhookWakeup } from './webhook-wakeup.js';
+import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
 
 export { WebhooksService } from './webhooks.service.js';
@@ -13,7 +20,9 @@ export type { OrderStatus, OrderStatusChangeEvent } from './webhook.types.js';
  * the transaction that changes the status.
  */
 @Module({
-  providers: [WebhooksService, WebhookWakeup],
+  imports: [ScheduleModule.forRoot(), CryptoModule, OrganizationsModule],
+  controllers: [WebhooksController, WebhookSecretsController],
+  providers: [WebhooksService, WebhookWakeup, WebhookSecretsService, WebhookDispatcher],
   exports: [WebhooksService],
 })
 export class WebhooksModule {}

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { Caller } from '../common/auth/caller.js';
+import { SecretBox } from '../common/crypto/secret-box.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import { WebhookSecret } from './webhook-secret.entity.js';
+import { generateWebhookSecret } from './webhook-signing.js';
+
+/** Issue 6: "for 24 hours both the new and the old signature are sent". */
+export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+/** The AAD of an organization's sealed webhook secrets (current and previous). */
+export function webhookSecretAad(organizationId: number): string {
+  return `webhook-secret:${organizationId}`;
+}
+
+export interface RevealedSecret {
+  organizationId: number;
+  secret: string;
+  createdAt: Date;
+  rotatedAt: Date | null;
+  /** While the previous secret still signs (24 h after a rotation), when it stops; else null. */
+  previousExpiresAt: Date | null;
+}
+
+/**
+ * Each organization's signing secret (`whsec_` + base64 of 32 random bytes), sealed with SecretBox.
+ * Created lazily — on the first GET or the first delivery — without a race: INSERT … ON CONFLICT DO
+ * NOTHING, then read whichever row won. The plaintext is never logged.
+ */
+@Injectable()
+export class WebhookSecretsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly box: SecretBox,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  private async ensure(organizationId: number, manager: EntityManager = this.dataSource.manager, lock = false): Promise<WebhookSecret> {
+    const read = () => {
+      const query = manager.createQueryBuilder(WebhookSecret, 's').where('s.organization_id = :organizationId', { organizationId });
+      if (lock) query.setLock('pessimistic_write');
+      return query.getOne();
+    };
+    const existing = await read();
+    if (existing) return existing;
+    await manager.query(
+      `INSERT INTO webhook_secrets (organization_id, secret_sealed) VALUES ($1, $2) ON CONFLICT (organization_id) DO NOTHING`,
+      [organizationId, this.box.seal(generateWebhookSecret(), webhookSecretAad(organizationId))],
+    );
+    const created = await read();
+    if (!created) throw new Error(`webhook secret of organization ${organizationId} could not be created`);
+    return created;
+  }
+
+  private reveal(row: WebhookSecret, now = Date.now()): RevealedSecret {
+    const previousLive = row.previousSecretSealed !== null && row.previousExpiresAt !== null && row.previousExpiresAt.getTime() > now;
+    return {
+      organizationId: row.organizationId,
+      secret: this.box.open(row.secretSealed, webhookSecretAad(row.organizationId)),
+      createdAt: row.createdAt,
+      rotatedAt: row.rotatedAt,
+      previousExpiresAt: previousLive ? row.previousExpiresAt : null,
+    };
+  }
+
+  /**
+   * The secrets to sign with for an organization's messages, newest first: the current one, plus the
+   * previous one during the 24 h after a rotation.
+   */
+  async signingSecrets(organizationId: number): Promise<string[]> {
+    const row = await this.ensure(organizationId);
+    const aad = webhookSecretAad(organizationId);
+    const secrets = [this.box.open(row.secretSealed, aad)];
+    if (row.previousSecretSealed && row.previousExpiresAt && row.previousExpiresAt.getTime() > Date.now()) {
+      secrets.push(this.box.open(row.previousSecretSealed, aad));
+    }
+    return secrets;
+  }
+
+  /** `GET /organizations/:id/webhook-secret`: for the organization and its ancestors (404 outside the scope). */
+  async getForCaller(caller: Caller, organizationId: number): Promise<RevealedSecret> {
+    await this.organizations.findInScope(caller, organizationId);
+    return this.reveal(await this.ensure(organizationId));
+  }
+
+  /**
+   * `POST /organizations/:id/webhook-secret/rotate`: a new current secret; the old one keeps signing
+   * for 24 hours. 409 for a disabled organization.
+   */
+  async rotate(caller: Caller, organizationId: number): Promise<RevealedSecret> {
+    await this.organizations.findActiveInScope(caller, organizationId);
+    return this.dataSource.transaction(async (manager) => {
+      // Creates the row if needed and locks it: two rotations take turns.
+      await this.ensure(organizationId, manager, true);
+      const fresh = this.box.seal(generateWebhookSecret(), webhookSecretAad(organizationId));
+      await manager.query(
+        `UPDATE webhook_secrets
+            SET previous_secret_sealed = secret_sealed, previous_expires_at = now() + make_interval(secs => $3),
+                secret_sealed = $2, rotated_at = now()
+          WHERE organization_id = $1`,
+        [organizationId, fresh, ROTATION_OVERLAP_MS / 1000],
+      );
+      const after = await manager.createQueryBuilder(WebhookSecret, 's').where('s.organization_id = :organizationId', { organizationId }).getOneOrFail();
+      return this.reveal(after);
+    });
+  }
+}
