@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './src/database/data-source-options.js';
 import { startEmbeddedPostgres } from './src/database/embedded-postgres.js';
 
-const url = process.env.DATABASE_URL?.trim() || (await startEmbeddedPostgres(process.env.DATA_DIR?.trim() || './data')).url;
+const serverUrl = process.env.DATABASE_URL?.trim();
+const url = serverUrl || (await startEmbeddedPostgres(process.env.DATA_DIR?.trim() || './data')).url;
 
-export default new DataSource(dataSourceOptions(url, 2));
+// One connection on the embedded database (see EMBEDDED_POOL_SIZE in src/database/database.module.ts).
+export default new DataSource(dataSourceOptions(url, serverUrl ? 2 : 1));

@@ -10,5 +10,6 @@ export default defineConfig({
     // Each test file starts its own application and database; two cores run two at a time.
     maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -37,7 +37,7 @@ const commands: Record<string, { usage: string; run: Command }> = {
       const { values } = parseArgs({ args, options: { name: { type: 'string' } }, strict: true });
       const name = values.name?.trim();
       if (!name || name.length > 100) throw new UsageError('--name NAME is required (1 to 100 characters)');
-      const { organization, generatedKey } = await createRootOrganization(dataSource, name);
+      const { organization, generatedKey } = await createRootOrganization(dataSource.manager, name);
       out(`created organization "${organization.name}" (id ${organization.id})`);
       out(`API key (shown only now): ${generatedKey}`);
     },
@@ -90,9 +90,9 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const embedded = settings.databaseUrl ? undefined : await startEmbeddedPostgres(settings.dataDir);
-  const dataSource = await new DataSource(dataSourceOptions(settings.databaseUrl ?? embedded!.url, 2)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(settings.databaseUrl ?? embedded!.url, embedded ? 1 : 2)).initialize();
   try {
-    await withSchemaLock(dataSource, () => runMigrations(dataSource));
+    await withSchemaLock(dataSource, (runner) => runMigrations(dataSource, runner));
     await command.run({ settings, dataSource, args, out: (line) => console.log(line) });
     return 0;
   } catch (error) {

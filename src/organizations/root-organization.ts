@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { saveApiKey } from './api-key.service.js';
 import { generateApiKey } from './api-key.token.js';
 import { Organization } from './organization.entity.js';
@@ -10,9 +10,9 @@ export interface CreatedRoot {
 }
 
 /** Creates a top-level organization with its first API key, in one transaction. */
-export async function createRootOrganization(dataSource: DataSource, name: string, givenKey?: string): Promise<CreatedRoot> {
+export async function createRootOrganization(manager: EntityManager, name: string, givenKey?: string): Promise<CreatedRoot> {
   const key = givenKey ?? generateApiKey();
-  const organization = await dataSource.transaction(async (manager) => {
+  const organization = await manager.transaction(async (manager) => {
     const root = await manager.save(manager.create(Organization, { name, parentId: null, ancestorIds: [], disabledAt: null }));
     await saveApiKey(manager, root.id, 'root', null, key);
     return root;
@@ -25,11 +25,11 @@ export async function createRootOrganization(dataSource: DataSource, name: strin
  * under the schema lock, so that instances starting together create exactly one.
  */
 export async function ensureRootOrganization(
-  dataSource: DataSource,
+  manager: EntityManager,
   name: string,
   rootApiKey: string | undefined,
 ): Promise<CreatedRoot | undefined> {
-  const [{ exists }] = await dataSource.query<{ exists: boolean }[]>('SELECT EXISTS (SELECT 1 FROM organizations) AS exists');
+  const [{ exists }] = await manager.query<{ exists: boolean }[]>('SELECT EXISTS (SELECT 1 FROM organizations) AS exists');
   if (exists) return undefined;
-  return createRootOrganization(dataSource, name, rootApiKey);
+  return createRootOrganization(manager, name, rootApiKey);
 }

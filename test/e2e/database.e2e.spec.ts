@@ -25,9 +25,9 @@ async function freshDatabase(): Promise<{ url: string; close(): Promise<void> }>
 describe('schema', () => {
   it('entities and migrations describe the same schema (no drift)', async () => {
     const database = await freshDatabase();
-    const dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(database.url, SERVER_URL ? 2 : 1)).initialize();
     try {
-      const ran = await withSchemaLock(dataSource, () => runMigrations(dataSource));
+      const ran = await withSchemaLock(dataSource, (runner) => runMigrations(dataSource, runner));
       expect(ran).toHaveLength(MIGRATIONS.length);
       const pending = await dataSource.driver.createSchemaBuilder().log();
       const statements = pending.upQueries.map((query) => query.query);
@@ -40,7 +40,7 @@ describe('schema', () => {
 
   it('every migration reverts cleanly, newest first', async () => {
     const database = await freshDatabase();
-    const dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(database.url, SERVER_URL ? 2 : 1)).initialize();
     try {
       await runMigrations(dataSource);
       for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });

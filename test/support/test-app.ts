@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
 import { createApp, type RunningApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { IN_MEMORY } from '../../src/database/embedded-postgres.js';
@@ -52,7 +54,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const lines: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
-  const running = await createApp(settings, { logDestination: stream });
+  const running = await createApp(settings, { logDestination: stream, embeddedTemplate: embeddedTemplate(settings.databaseUrl) });
   await running.app.listen({ port: 0, host: '127.0.0.1' });
   const address = running.app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -67,6 +69,17 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
+}
+
+let template: Blob | undefined;
+
+/** The migrated PGlite data directory built once per run by test/global-setup.ts (embedded runs only). */
+function embeddedTemplate(databaseUrl: string | undefined): Blob | undefined {
+  if (databaseUrl) return undefined;
+  const path = inject('pgliteTemplatePath');
+  if (!path) return undefined;
+  template ??= new Blob([readFileSync(path)]);
+  return template;
 }
 
 export async function request(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {
