@@ -118,3 +118,10 @@ export function OptionalUnless(required: (object: Record<string, unknown>) => bo
 export function ForbiddenWhen(forbidden: (object: Record<string, unknown>) => boolean, message: Message): PropertyDecorator {
   return check('forbidden', (value, args) => value === undefined || !forbidden(args.object as Record<string, unknown>), message);
 }
+
+/**
+ * An item check: a plain object. (class-validator alone lets `[[]]` through where objects are
+ * expected: it descends into the inner array and finds nothing to complain about.)
+ */
+export const objectItem: ItemCheck = (item) =>
+  typeof item === 'object' && item !== null && !Array.isArray(item) ? undefined : `each entry must be an object, not ${describeType(item)}`;

@@ -49,7 +49,7 @@ function randomValue(next: () => number): unknown {
     case 1: return next() < 0.5;
     case 2: return Math.floor(next() * 10_000) - 100;
     case 3: return next() * 1e6;
-    case 4: return [];
+    case 4: return next() < 0.5 ? [] : [[], [[]]];
     case 5: return {};
     case 6: return [pick(next, STRINGS)];
     case 7: return { [pick(next, KEYS)]: pick(next, STRINGS) };

@@ -238,6 +238,8 @@ describe('configuration rules', () => {
       });
       expect(errors.map((error) => error.path)).toEqual(['/departments/1/fallback/value', '/users/1/role', '/version']);
     });
+    it('an array where an object is expected is an error, even an empty nested one', () =>
+      expect(errorsOf((d) => (d.users[1] = [[]]))).toContainEqual({ path: '/users/1', message: 'each entry must be an object, not an array' }));
     it('a missing property is reported on the object that lacks it (a place that exists)', () =>
       expect(errorsOf((d) => delete d.users[0].lastName)).toEqual([{ path: '/users/0', message: '"lastName" is required' }]));
     it('prototype-reaching keys are unknown properties, and change nothing', () => {

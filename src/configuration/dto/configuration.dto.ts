@@ -44,6 +44,7 @@ import {
   OptionalUnless,
   Required,
   StringCheck,
+  objectItem,
   stringItem,
   type ItemCheck,
 } from '../configuration.decorators.js';
@@ -251,6 +252,7 @@ export class UserDto {
   @OptionalProperty()
   @IsArrayValue()
   @MaxItems(MAX_PHONES)
+  @ArrayItems(objectItem)
   @ValidateNested({ each: true })
   @Type(() => PhoneDto)
   phones?: PhoneDto[];
@@ -291,6 +293,7 @@ function dayIntervals(): PropertyDecorator {
     OptionalProperty()(target, key);
     IsArrayValue()(target, key);
     MaxItems(MAX_INTERVALS_PER_DAY)(target, key);
+    ArrayItems(objectItem)(target, key);
     ValidateNested({ each: true })(target, key);
     Type(() => IntervalDto)(target, key);
   };
@@ -367,6 +370,7 @@ export class DepartmentDto {
   @OptionalProperty()
   @IsArrayValue()
   @MaxItems(MAX_DEPARTMENT_EXTERNAL_NUMBERS)
+  @ArrayItems(objectItem)
   @ValidateNested({ each: true })
   @Type(() => ExternalNumberDto)
   externalNumbers?: ExternalNumberDto[];
@@ -401,6 +405,7 @@ export class ConfigurationDto {
   @OptionalProperty()
   @IsArrayValue()
   @MaxItems(MAX_USERS)
+  @ArrayItems(objectItem)
   @ValidateNested({ each: true })
   @Type(() => UserDto)
   users?: UserDto[];
@@ -409,6 +414,7 @@ export class ConfigurationDto {
   @OptionalProperty()
   @IsArrayValue()
   @MaxItems(MAX_DEPARTMENTS)
+  @ArrayItems(objectItem)
   @ValidateNested({ each: true })
   @Type(() => DepartmentDto)
   departments?: DepartmentDto[];
