@@ -1,0 +1,159 @@
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type RunningApp } from '../../src/app.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { ExecutorService } from '../../src/provisioning/executor.service.js';
+import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
+import { request, ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Several instances on one PostgreSQL database (issue 5, "Tests"): a take-over after a crash, and two
+ * executors sharing 50 orders. Real PostgreSQL only — the embedded database belongs to one process.
+ */
+const TOKEN = 'canary-instances-token-e42';
+const postgres = !!process.env.DATABASE_URL;
+
+function configuration(i: number) {
+  return {
+    version: 1,
+    organization: { name: `Instance org ${i}` },
+    users: [
+      { email: `a${i}@instances.example`, firstName: 'Ann', lastName: `Number ${i}`, internalNumber: '201' },
+      { email: `b${i}@instances.example`, firstName: 'Bob', lastName: `Number ${i}`, internalNumber: '202', phones: [{ macAddress: `02000000${String(i).padStart(4, '0')}`, model: 'Yealink T54W' }] },
+    ],
+  };
+}
+
+interface Instance {
+  running: RunningApp;
+  baseUrl: string;
+  executor: ExecutorService;
+}
+
+/** A second instance of the service on the same database as `first` (same key), with its own executor. */
+async function startInstance(first: TestApp, env: Record<string, string>): Promise<Instance> {
+  const settings = loadSettings({
+    LOG_LEVEL: 'warn',
+    ROOT_API_KEY: ROOT_KEY,
+    DATABASE_URL: first.settings.databaseUrl,
+    ENCRYPTION_KEY: first.settings.encryptionKey.toString('base64'),
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    EXECUTOR_POLL_MS: '50',
+    ...env,
+  });
+  const running = await createApp(settings, { logDestination: new PassThrough().resume() });
+  await running.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = running.app.getHttpServer().address() as { port: number };
+  return { running, baseUrl: `http://127.0.0.1:${port}`, executor: running.app.get(ExecutorService) };
+}
+
+let sim: RunningSimulator;
+let first: TestApp;
+const others: Instance[] = [];
+
+async function provision(baseUrl: string, body: unknown): Promise<number> {
+  const response = await request(baseUrl, 'POST', '/api/v1/provision', {
+    key: ROOT_KEY,
+    body,
+    headers: { 'Xelion-Server-Url': sim.url, 'Xelion-Tenant-Name': 'pbx1', 'Xelion-Tenant-Token': TOKEN },
+  });
+  expect(response.status, response.text).toBe(201);
+  return response.body.id;
+}
+
+async function statuses(): Promise<Record<string, number>> {
+  const rows: { status: string; n: number }[] = await first.dataSource.query(`SELECT status, count(*)::int AS n FROM orders GROUP BY status`);
+  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+}
+
+beforeAll(async () => {
+  if (!postgres) return;
+  sim = await startSimulator({ port: 0, tenants: [{ name: 'pbx1', tokens: [TOKEN] }] });
+  first = await startTestApp({ EXECUTOR_POLL_MS: '50', LEASE_SECONDS: '2' });
+});
+afterAll(async () => {
+  await first?.close();
+  for (const instance of others) await instance.running.close();
+  await sim?.close();
+});
+
+describe('several instances', () => {
+  it.skipIf(!postgres)('an executor killed in the middle of an order: another takes it over after the lease and finishes it', async () => {
+    sim.reset();
+    sim.addToken('pbx1', TOKEN);
+    sim.setOptions({ latencyMs: 40 });
+    const big = {
+      version: 1,
+      organization: { name: 'Crash test' },
+      users: Array.from({ length: 12 }, (_, i) => ({ email: `crash${i}@instances.example`, lastName: `Crash ${i}`, internalNumber: String(300 + i) })),
+    };
+    const id = await provision(first.baseUrl, big);
+    const victim = first.app.get(ExecutorService);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [row] = await first.dataSource.query(`SELECT progress_done FROM orders WHERE id = $1`, [id]);
+      if (row.progress_done >= 4) break;
+      if (Date.now() > deadline) throw new Error('the order did not get going');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    victim.halt(); // as a crash: no more writes, the lease is not released
+    const [held] = await first.dataSource.query(`SELECT status, locked_by FROM orders WHERE id = $1`, [id]);
+    expect(held).toMatchObject({ status: 'IN_PROGRESS', locked_by: victim.id });
+
+    const rescuer = await startInstance(first, { LEASE_SECONDS: '2' });
+    others.push(rescuer);
+    const until = Date.now() + 30_000;
+    let order: { status: string; attempts: number; error: unknown } | undefined;
+    while (Date.now() < until) {
+      [order] = await first.dataSource.query(`SELECT status, attempts, error FROM orders WHERE id = $1`, [id]);
+      if (order!.status === 'COMPLETED' || order!.status === 'FAILED') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    sim.setOptions({ latencyMs: 0 });
+    expect(order).toMatchObject({ status: 'COMPLETED', attempts: 2, error: null });
+    expect(rescuer.executor.takeOverCount).toBe(1);
+    const state = sim.dump('pbx1') as Record<string, Record<string, unknown>[]>;
+    expect(state.users).toHaveLength(12);
+    expect(state.persons).toHaveLength(12);
+    expect(state.phoneLines).toHaveLength(12);
+    expect(new Set(state.phoneLines.map((l) => l.commonName)).size).toBe(12);
+  });
+
+  it.skipIf(!postgres)('two executors, 50 orders: every order completed exactly once, never by two at a time', async () => {
+    sim.reset();
+    sim.addToken('pbx1', TOKEN);
+    sim.setOptions({ latencyMs: 2 });
+    await first.dataSource.query(`DELETE FROM orders`);
+    first.app.get(ExecutorService).halt(); // only the two instances below run orders
+    const second = others[0] ?? (await startInstance(first, {}));
+    if (!others.includes(second)) others.push(second);
+    const third = await startInstance(first, {});
+    others.push(third);
+    const ids: number[] = [];
+    for (let i = 0; i < 50; i++) ids.push(await provision(i % 2 ? second.baseUrl : third.baseUrl, configuration(i)));
+
+    const owners = new Map<number, Set<string>>();
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const rows: { id: number; locked_by: string | null }[] = await first.dataSource.query(`SELECT id, locked_by FROM orders WHERE locked_by IS NOT NULL`);
+      for (const row of rows) owners.set(row.id, (owners.get(row.id) ?? new Set()).add(row.locked_by!));
+      const counts = await statuses();
+      if ((counts.COMPLETED ?? 0) + (counts.FAILED ?? 0) === 50) break;
+      if (Date.now() > deadline) throw new Error(`not done: ${JSON.stringify(counts)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    sim.setOptions({ latencyMs: 0 });
+    expect(await statuses()).toEqual({ COMPLETED: 50 });
+    // Claimed exactly once each, by one instance.
+    const attempts: { attempts: number }[] = await first.dataSource.query(`SELECT attempts FROM orders`);
+    expect(attempts.every((row) => row.attempts === 1)).toBe(true);
+    for (const [id, set] of owners) expect(set.size, `order ${id}`).toBe(1);
+    const instances = new Set([...owners.values()].flatMap((set) => [...set]));
+    expect(instances).toEqual(new Set([second.executor.id, third.executor.id]));
+    // Nothing was provisioned twice.
+    const state = sim.dump('pbx1') as Record<string, Record<string, unknown>[]>;
+    expect(state.organisations).toHaveLength(50);
+    expect(state.users).toHaveLength(100);
+    expect(state.phones).toHaveLength(50);
+  });
+});
