@@ -43,8 +43,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private again = false;
   private started = false;
   private stopping = false;
-  /** Set by stop({ abandon: true }): in-flight sends are not recorded, as if the process had died. */
-  private abandoned = false;
+  /** Claims abandoned by stop({ abandon: true }): their sends are not recorded, as if the process had died. */
+  private readonly abandoned = new Set<string>();
+  private readonly inFlightClaims = new Set<string>();
   private claims = 0;
 
   constructor(
@@ -67,7 +68,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     if (this.started) return;
     this.started = true;
     this.stopping = false;
-    this.abandoned = false;
     this.wakeup.onWake(() => this.poke());
     const timer = setInterval(() => this.poke(), this.settings.webhooks.pollMs);
     timer.unref();
@@ -86,7 +86,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.wakeup.onWake(null);
     if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
     if (options.abandon) {
-      this.abandoned = true;
+      for (const claim of this.inFlightClaims) this.abandoned.add(claim);
       return;
     }
     while (this.running || this.inFlight.size > 0) {
@@ -129,12 +129,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   }
 
   private track(message: ClaimedMessage & { token: string }): void {
-    const work = this.deliver(message)
+    const claim = `${message.token}/${message.mid}`;
+    this.inFlightClaims.add(claim);
+    const work = this.deliver(message, claim)
       .catch((error: unknown) => {
         this.logger.error(`webhook message ${message.mid}: recording the attempt failed: ${(error as Error).message}`);
       })
       .finally(() => {
         this.inFlight.delete(work);
+        this.inFlightClaims.delete(claim);
+        this.abandoned.delete(claim);
         // The next message of this order may now be due; and a slot is free.
         this.poke();
       });
@@ -163,7 +167,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     return result[0].map((row) => ({ ...row, mid: Number(row.mid), token }));
   }
 
-  private async deliver(message: ClaimedMessage & { token: string }): Promise<void> {
+  private async deliver(message: ClaimedMessage & { token: string }, claim: string): Promise<void> {
     let result: DeliveryResult;
     try {
       const secrets = await this.secrets.signingSecrets(message.organization_id);
@@ -178,7 +182,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         retryAfterMs: null,
       };
     }
-    if (this.abandoned) return; // "killed": nothing is recorded, the lease runs out
+    if (this.abandoned.has(claim)) return; // "killed": nothing is recorded, the lease runs out
     await this.record(message, result);
   }
 
