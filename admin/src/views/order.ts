@@ -85,8 +85,8 @@ export function orderView(context: ViewContext, id: number): void {
     summary,
     progressSlot,
     liveNote,
-    actions,
     errorSection,
+    actions,
     resultSection,
     h('section', { class: 'card', 'aria-labelledby': 'steps-heading' }, h('h2', { id: 'steps-heading' }, 'Steps'), stepsNote, stepsList),
     h('section', { class: 'card', 'aria-labelledby': 'webhooks-heading' }, h('h2', { id: 'webhooks-heading' }, 'Webhook messages'), webhooksSlot),
@@ -97,7 +97,6 @@ export function orderView(context: ViewContext, id: number): void {
   let lastStatus: string | null = null;
   let lastOrderJson = '';
   let lastWebhooksJson = '';
-  let orgName: string | null = null;
   const stepItems = new Map<number, { json: string; item: HTMLLIElement }>();
   let failures = 0;
   context.onLeave(() => {
@@ -105,9 +104,11 @@ export function orderView(context: ViewContext, id: number): void {
     window.clearTimeout(timer);
   });
 
+  // Names only: the order page works without them (the id is shown instead).
+  let names = new Map<number, string>();
   void organizations()
     .then((list) => {
-      orgName = list.find((o) => o.id === currentOrder?.organizationId)?.name ?? null;
+      names = new Map(list.map((o) => [o.id, o.name]));
       if (currentOrder) drawSummary(currentOrder);
     })
     .catch(() => undefined);
@@ -115,6 +116,7 @@ export function orderView(context: ViewContext, id: number): void {
   let currentOrder: Order | null = null;
 
   function drawSummary(order: Order): void {
+    const orgName = names.get(order.organizationId);
     replace(
       summary,
       h(

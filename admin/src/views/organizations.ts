@@ -214,7 +214,7 @@ function apiKeysSection(organization: Organization): HTMLElement {
   }
 
   function revokeButton(key: ApiKey): HTMLButtonElement {
-    const button = h('button', { type: 'button', class: 'danger small', 'data-focus': `revoke-${key.id}` }, `Revoke ${key.name || key.prefix}`);
+    const button = h('button', { type: 'button', class: 'danger small', 'data-focus': `revoke-${key.id}`, 'aria-label': `Revoke ${key.name || key.prefix}` }, 'Revoke');
     button.addEventListener('click', () => {
       if (!window.confirm(`Revoke the key ${key.name || key.prefix}? It stops working at once.`)) return;
       void busy(button, async () => {
@@ -305,7 +305,7 @@ function credentialsSection(organization: Organization): HTMLElement {
   }
 
   function deleteButton(credential: Credential): HTMLButtonElement {
-    const button = h('button', { type: 'button', class: 'danger small', 'data-focus': `delete-${credential.key}` }, `Delete ${credential.key}`);
+    const button = h('button', { type: 'button', class: 'danger small', 'data-focus': `delete-${credential.key}`, 'aria-label': `Delete ${credential.key}` }, 'Delete');
     button.addEventListener('click', () => {
       if (!window.confirm(`Delete the credential ${credential.key}? A value set on a parent organization applies again.`)) return;
       void busy(button, async () => {
