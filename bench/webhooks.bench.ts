@@ -164,8 +164,8 @@ export async function benchWebhooks() {
     const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'the embedded database (PGlite)';
     const ms = (value: number) => `${value.toFixed(1)} ms`;
     writeSection(
-      'webhooks',
-      `## Webhooks: commit to delivery (issue 6)
+      process.env.DATABASE_URL ? 'webhooks-postgresql' : 'webhooks',
+      `## Webhooks: commit to delivery (issue 6), ${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}
 
 Command: \`npm run build && node dist/bench/webhooks.bench.js\`. Machine: ${machine()}. Database: ${database}.
 Default settings (WEBHOOK_POLL_MS=250, WEBHOOK_CONCURRENCY=16); the application and a local receiver (node:http,
