@@ -114,7 +114,7 @@ async function render(): Promise<void> {
         notice = null;
         // Back to the page asked for (a link to an order), else the orders.
         const asked = parseHash(window.location.hash).name;
-        navigate(asked === 'sign-in' || asked === 'not-found' ? '#/orders' : window.location.hash);
+        navigate(!window.location.hash || asked === 'sign-in' || asked === 'not-found' ? '#/orders' : window.location.hash);
       });
       break;
     case 'orders':
