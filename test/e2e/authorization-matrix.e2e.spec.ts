@@ -8,7 +8,8 @@ let app: TestApp;
 let tree: Tree;
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // Orders must stay where the matrix puts them: no executor, no deliveries.
+  app = await startTestApp({ EXECUTOR_ENABLED: 'false', WEBHOOK_DISPATCHER_ENABLED: 'false' });
   tree = await buildTree(app, 'matrix');
 });
 afterAll(() => app?.close());

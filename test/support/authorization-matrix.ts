@@ -74,6 +74,34 @@ export function expectedStatus(entry: MatrixEntry, caller: CallerKind): number {
 
 const fixed = (path: string, body?: unknown) => async (): Promise<PreparedRequest> => ({ path, body });
 
+const MINIMAL_CONFIGURATION = { version: 1, organization: { name: 'Matrix Tenant' } };
+
+/**
+ * Headers of an order the matrix app never runs (its executor is off). The callback URL points at a
+ * closed local port: status changes still write webhook messages, which is all the matrix needs.
+ */
+export const ORDER_HEADERS = {
+  'xelion-server-url': 'http://127.0.0.1:9',
+  'xelion-tenant-name': 'matrix',
+  'xelion-tenant-token': 'matrix-token',
+  'x-callback-url': 'http://127.0.0.1:9/hook',
+};
+
+/** A new order of `self`, NOT_STARTED. */
+async function orderOfSelf(app: TestApp, tree: Tree): Promise<number> {
+  const created = await app.request('POST', '/api/v1/provision', { key: tree.self.key, body: MINIMAL_CONFIGURATION, headers: ORDER_HEADERS });
+  if (created.status !== 201) throw new Error(`could not prepare an order: ${created.status} ${created.text}`);
+  return created.body.id as number;
+}
+
+/** A new order of `self`, cancelled: FAILED, with one webhook message. */
+async function failedOrderOfSelf(app: TestApp, tree: Tree): Promise<number> {
+  const id = await orderOfSelf(app, tree);
+  const cancelled = await app.request('POST', `/api/v1/orders/${id}/cancel`, { key: tree.self.key });
+  if (cancelled.status !== 200) throw new Error(`could not cancel order ${id}: ${cancelled.status} ${cancelled.text}`);
+  return id;
+}
+
 /** Organizations and API keys (the foundation). Later features add their entries below. */
 export const MATRIX: MatrixEntry[] = [
   { route: 'GET /api/v1/organizations/me', scope: 'any', success: 200, prepare: fixed('/api/v1/organizations/me') },
@@ -153,6 +181,73 @@ export const MATRIX: MatrixEntry[] = [
       return { path };
     },
   },
+  // Orders (issue 5). The matrix app's executor is off, so orders stay where the test puts them.
+  {
+    route: 'POST /api/v1/provision',
+    scope: 'any',
+    success: 201,
+    prepare: async () => ({ path: '/api/v1/provision', body: MINIMAL_CONFIGURATION, headers: ORDER_HEADERS }),
+  },
+  { route: 'GET /api/v1/orders', scope: 'any', success: 200, prepare: fixed('/api/v1/orders') },
+  {
+    route: 'GET /api/v1/orders/:id',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (app, tree) => ({ path: `/api/v1/orders/${await orderOfSelf(app, tree)}` }),
+  },
+  {
+    route: 'GET /api/v1/orders/:id/steps',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (app, tree) => ({ path: `/api/v1/orders/${await orderOfSelf(app, tree)}/steps` }),
+  },
+  {
+    route: 'POST /api/v1/orders/:id/cancel',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (app, tree) => ({ path: `/api/v1/orders/${await orderOfSelf(app, tree)}/cancel` }),
+  },
+  {
+    route: 'POST /api/v1/orders/:id/retry',
+    scope: 'subtree',
+    success: 200,
+    // Cancelling erased the order's token, so the retry brings a new one.
+    prepare: async (app, tree) => ({
+      path: `/api/v1/orders/${await failedOrderOfSelf(app, tree)}/retry`,
+      headers: { 'xelion-tenant-token': 'a-new-token' },
+    }),
+  },
+  // Webhooks (issue 6).
+  {
+    route: 'GET /api/v1/orders/:id/webhooks',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (app, tree) => ({ path: `/api/v1/orders/${await failedOrderOfSelf(app, tree)}/webhooks` }),
+  },
+  {
+    route: 'POST /api/v1/orders/:id/webhooks/:mid/redeliver',
+    scope: 'subtree',
+    success: 202,
+    prepare: async (app, tree) => {
+      const id = await failedOrderOfSelf(app, tree);
+      const messages = await app.request('GET', `/api/v1/orders/${id}/webhooks`, { key: tree.self.key });
+      const mid = messages.body.data?.[0]?.mid;
+      if (!mid) throw new Error(`order ${id} has no webhook message: ${messages.text}`);
+      return { path: `/api/v1/orders/${id}/webhooks/${mid}/redeliver` };
+    },
+  },
+  {
+    route: 'GET /api/v1/organizations/:id/webhook-secret',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (_app, tree) => ({ path: `/api/v1/organizations/${tree.self.id}/webhook-secret` }),
+  },
+  {
+    route: 'POST /api/v1/organizations/:id/webhook-secret/rotate',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (_app, tree) => ({ path: `/api/v1/organizations/${tree.self.id}/webhook-secret/rotate` }),
+  },
 ];
 
 /** Routes that need no key. Each must answer a request without X-Auth-Key with something other than 401. */
@@ -160,4 +255,6 @@ export const PUBLIC_ROUTES: Record<string, PreparedRequest> = {
   'GET /health': { path: '/health' },
   'GET /health/live': { path: '/health/live' },
   'GET /health/ready': { path: '/health/ready' },
+  'POST /api/v1/provision/test': { path: '/api/v1/provision/test', body: { version: 1, organization: { name: 'Fairy Tail' } } },
+  'GET /api/v1/schema/configuration': { path: '/api/v1/schema/configuration' },
 };
