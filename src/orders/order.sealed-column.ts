@@ -13,6 +13,6 @@ export const ORDER_TOKEN_SEALED_COLUMN: SealedColumn = {
   table: 'orders',
   idColumn: 'id',
   sealedColumn: 'tenant_token_sealed',
-  aadColumns: [],
+  aadColumns: ['id'],
   aad: (row) => tenantTokenAad(Number(row.id)),
 };
