@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { MissingCredentialError } from '../../src/credentials/credentials.service.js';
+import { classifyError } from '../../src/provisioning/error-mapping.js';
+import { planSteps } from '../../src/provisioning/provisioning-plan.js';
+import type { Configuration } from '../../src/configuration/configuration.types.js';
+import { XelionAuthError, XelionPermanentError, XelionRetryableError } from '../../src/xelion/xelion.errors.js';
+import { NumberProviderError } from '../../src/xelion/external/external-service.error.js';
+
+const user = (email: string, extra = {}) => ({ email, lastName: 'X', role: 'user' as const, voicemail: true, phones: [], ...extra });
+
+describe('planSteps', () => {
+  it('a minimal configuration: preflight and organization only', () => {
+    const plan = planSteps({ version: 1, organization: { name: 'A' }, users: [], departments: [] });
+    expect(plan.map((s) => [s.seq, s.stage, s.name])).toEqual([
+      [1, 0, 'preflight'],
+      [2, 2, 'organization'],
+    ]);
+  });
+
+  it('numbers before the organization, users and the closed line together, phones/fallbacks/hours after departments, trunk last', () => {
+    const configuration: Configuration = {
+      version: 1,
+      organization: { name: 'A', centralPhoneNumber: { new: true, value: 'Main' } },
+      users: [user('a@x.example', { phones: [{ macAddress: '80:5E:C0:00:00:01', model: 'T54W' }] }), user('b@x.example')],
+      departments: [
+        {
+          name: 'Sales',
+          users: ['a@x.example'],
+          enableCallRecording: false,
+          internalNumbers: [],
+          externalNumbers: [{ new: true, value: 'Main', country: 'NL', area: '015' }],
+          fallback: { type: 'voicemail' },
+          openingHours: { timezone: 'Europe/Amsterdam', days: {}, holidays: [] },
+        },
+      ],
+    };
+    expect(planSteps(configuration).map((s) => `${s.stage}:${s.name}`)).toEqual([
+      '0:preflight',
+      '1:numbers',
+      '2:organization',
+      '3:user a@x.example',
+      '3:user b@x.example',
+      '3:closed line',
+      '4:department Sales',
+      '5:phones a@x.example',
+      '5:fallbacks',
+      '5:opening hours',
+      '6:trunk',
+    ]);
+  });
+});
+
+describe('classifyError', () => {
+  it('a rejected token fails the order with the documented message', () => {
+    expect(classifyError(new XelionAuthError(401, 10000))).toMatchObject({ code: 'TENANT_TOKEN_REJECTED', message: 'the tenant token was rejected', retryable: false });
+  });
+  it("a permanent Xelion error keeps Xelion's errorCode and message", () => {
+    expect(classifyError(new XelionPermanentError('objectType is invalid', 400, 10203))).toMatchObject({
+      code: 'XELION_ERROR',
+      xelionErrorCode: 10203,
+      retryable: false,
+      message: expect.stringContaining('objectType is invalid'),
+    });
+  });
+  it('429/5xx after the client retried: retryable', () => {
+    expect(classifyError(new XelionRetryableError('HTTP 503', 503, undefined, undefined, false))).toMatchObject({ code: 'XELION_UNAVAILABLE', retryable: true });
+  });
+  it('a missing credential names the key', () => {
+    expect(classifyError(new MissingCredentialError(7, 'numbers.apiKey'))).toEqual({
+      code: 'MISSING_CREDENTIAL',
+      message: 'credential "numbers.apiKey" is not set for organization 7 or its ancestors',
+      retryable: false,
+    });
+  });
+  it('a failing number provider is its own cause', () => {
+    expect(classifyError(new NumberProviderError('the number provider: HTTP 422', false, 422))).toMatchObject({ code: 'NUMBER_PROVIDER_ERROR', retryable: false });
+  });
+});
