@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
-import { ApiKeyGuard } from './common/auth/api-key.guard.js';
+import { Reflector } from '@nestjs/core';
+import { apiKeyGuardFor, apiKeyStrategyName } from './common/auth/api-key.guard.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { createValidationPipe } from './common/http/validation.pipe.js';
 import { ConfigModule } from './config/config.module.js';
@@ -14,16 +15,22 @@ import { OrdersModule } from './orders/orders.module.js';
 import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { RateLimitModule } from './common/http/throttle.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(settings: RuntimeSettings): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, ConfigurationModule, CryptoModule, CredentialsModule, WebhooksModule, OrdersModule, ProvisioningModule],
+      imports: [ConfigModule.forRoot(settings), DatabaseModule.forRoot(settings), HealthModule, OrganizationsModule, ConfigurationModule, CryptoModule, CredentialsModule, WebhooksModule, OrdersModule, ProvisioningModule, MetricsModule, RateLimitModule],
       providers: [
         // Deny by default: every route needs X-Auth-Key unless marked @Public().
-        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: APP_GUARD,
+          inject: [Reflector],
+          useFactory: (reflector: Reflector) => new (apiKeyGuardFor(apiKeyStrategyName(settings.instanceId)))(reflector),
+        },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],

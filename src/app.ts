@@ -12,6 +12,7 @@ import { logContext } from './common/logging/request-context.js';
 import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
 import type { Settings } from './config/settings.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
+import { registerHttpMetrics } from './metrics/http-metrics.js';
 import { setupOpenApi } from './openapi.js';
 
 /** The largest request body accepted (configurations of 2,000 users fit well within it). */
@@ -67,6 +68,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     databaseUrl: settings.databaseUrl ?? embedded!.url,
     encryptionKey: encryptionKey!,
     embedded: embedded !== undefined,
+    instanceId: randomUUID(),
   };
 
   try {
@@ -101,6 +103,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       );
       done();
     });
+    registerHttpMetrics(app);
     setupOpenApi(app);
     await registerAdmin(app);
     await app.init();

@@ -10,6 +10,8 @@ export interface RuntimeSettings extends Settings {
   encryptionKey: Buffer;
   /** True when the database is the embedded PGlite of this process. */
   embedded: boolean;
+  /** Random, one per application instance (names its API-key strategy; unique across instances). */
+  instanceId: string;
 }
 
 export const SETTINGS = Symbol('SETTINGS');

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { ApiKeyService } from './api-key.service.js';
-import { ApiKeyStrategy } from './api-key.strategy.js';
+import { apiKeyStrategyFor } from './api-key.strategy.js';
+import { apiKeyStrategyName } from '../common/auth/api-key.guard.js';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { OrganizationsController } from './organizations.controller.js';
 import { OrganizationsService } from './organizations.service.js';
@@ -9,7 +11,19 @@ import { OrganizationsService } from './organizations.service.js';
 @Module({
   imports: [PassportModule],
   controllers: [OrganizationsController, ApiKeysController],
-  providers: [OrganizationsService, ApiKeyService, ApiKeyStrategy],
+  providers: [
+    OrganizationsService,
+    ApiKeyService,
+    {
+      // Registered with passport under this application's own name (see apiKeyStrategyName).
+      provide: 'API_KEY_STRATEGY',
+      inject: [ApiKeyService, SETTINGS],
+      useFactory: (apiKeys: ApiKeyService, settings: RuntimeSettings) => {
+        const Strategy = apiKeyStrategyFor(apiKeyStrategyName(settings.instanceId)) as new (apiKeys: ApiKeyService) => object;
+        return new Strategy(apiKeys);
+      },
+    },
+  ],
   exports: [OrganizationsService],
 })
 export class OrganizationsModule {}

@@ -30,3 +30,24 @@ describe('service start-up', () => {
     expect(response.body).toMatchObject({ name: 'root', parentId: null, disabled: false });
   });
 });
+
+describe('two applications in one process', () => {
+  it('each authenticates against its own database, also after the other closed', async () => {
+    const first = await startTestApp();
+    const otherKey = `other-root-key-${'y'.repeat(32)}`;
+    const second = await startTestApp({ ROOT_API_KEY: otherKey });
+    try {
+      expect((await first.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).status).toBe(200);
+      expect((await first.request('GET', '/api/v1/organizations/me', { key: otherKey })).status).toBe(401);
+      expect((await second.request('GET', '/api/v1/organizations/me', { key: otherKey })).status).toBe(200);
+      expect((await second.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).status).toBe(401);
+    } finally {
+      await second.close();
+    }
+    try {
+      expect((await first.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).status).toBe(200);
+    } finally {
+      await first.close();
+    }
+  });
+});
