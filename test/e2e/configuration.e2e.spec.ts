@@ -47,7 +47,7 @@ describe('configuration over HTTP', () => {
       ['empty, as JSON', '', JSON_HEADERS, /empty/],
       ['text/plain', '{"version":1,"organization":{"name":"x"}}', { 'content-type': 'text/plain' }, /Content-Type/],
       ['a form', 'version=1', { 'content-type': 'application/x-www-form-urlencoded' }, /Content-Type/],
-      ['__proto__ key', '{"__proto__":{"x":1},"version":1}', JSON_HEADERS, /.+/],
+      ['__proto__ key', '{"__proto__":{"x":1},"version":1}', JSON_HEADERS, /forbidden property name/],
     ])('%s', async (_name, body, headers, message) => {
       const response = await post(body, headers as Record<string, string>);
       expect(response.status).toBe(400);
