@@ -43,6 +43,20 @@ export interface Settings {
     /** WEBHOOK_RETRY_SCHEDULE_MS, for tests only: delays before attempts 2, 3, …; unset = the ≥3-day schedule. */
     retryScheduleMs: number[] | undefined;
   };
+  /** GET /metrics (README "Operations"). */
+  metrics: {
+    /** METRICS_PORT: a separate listener serving only /metrics; unset = /metrics on the main port. */
+    port: number | undefined;
+    /** METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <token>`. */
+    token: string | undefined;
+  };
+  /** Abuse limits (issue 8). */
+  limits: {
+    /** RATE_LIMIT_PER_MINUTE: requests per API key (per IP on public routes) per minute and instance; 0 = off. */
+    ratePerMinute: number;
+    /** MAX_UNFINISHED_ORDERS: NOT_STARTED + IN_PROGRESS orders one organization may have; 0 = no limit. */
+    maxUnfinishedOrders: number;
+  };
 }
 
 export class SettingsError extends Error {
@@ -155,7 +169,23 @@ export function loadSettings(env: Env = process.env): Settings {
       timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 10_000),
       retryScheduleMs: delayList(env, 'WEBHOOK_RETRY_SCHEDULE_MS'),
     },
+    metrics: {
+      port: raw(env, 'METRICS_PORT') === undefined ? undefined : integer(env, 'METRICS_PORT', 0, 0, 65535),
+      token: metricsToken(env),
+    },
+    limits: {
+      ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+      maxUnfinishedOrders: integer(env, 'MAX_UNFINISHED_ORDERS', 1000, 0, 10_000_000),
+    },
   };
+}
+
+function metricsToken(env: Env): string | undefined {
+  const token = raw(env, 'METRICS_TOKEN');
+  if (token !== undefined && token.length < 16) {
+    throw new SettingsError('METRICS_TOKEN', `must be at least 16 characters, got ${token.length}`);
+  }
+  return token;
 }
 
 /** A comma-separated list of delays in milliseconds (at least one). */

@@ -4,6 +4,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { logContext } from '../common/logging/request-context.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { OrderJournal, type ClaimedOrder } from './order-journal.js';
 import { OrderRunner, type RunControl, type RunOutcome } from './order-runner.js';
 
@@ -42,6 +43,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
     private readonly journal: OrderJournal,
     private readonly runner: OrderRunner,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -85,6 +87,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
   private start(order: ClaimedOrder): void {
     if (order.takenOverFrom) {
       this.takeOvers++;
+      this.metrics.leaseTakenOver();
       this.logger.warn(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`);
     }
     const control: RunControl = { lost: false, draining: false };

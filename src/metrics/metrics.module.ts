@@ -1,0 +1,18 @@
+import { Global, Module } from '@nestjs/common';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsServer } from './metrics-server.js';
+import { MetricsService } from './metrics.service.js';
+
+export { MetricsService } from './metrics.service.js';
+
+/**
+ * Prometheus metrics (issue 8): MetricsService is global, so that any module records with one call;
+ * GET /metrics on the main port, or on METRICS_PORT (MetricsServer).
+ */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [MetricsService, MetricsServer],
+  exports: [MetricsService],
+})
+export class MetricsModule {}
