@@ -31,6 +31,15 @@ export interface JournalStep {
   output: Record<string, unknown> | null;
 }
 
+/** Journal writes of one run that go into one transaction (OrderJournal.writeBatch). */
+export interface JournalBatch {
+  finishes: { seq: number; output: Record<string, unknown> }[];
+  errors: { seq: number; error: StepError }[];
+  begins: { seq: number; name: string }[];
+  /** The order's result with the finished steps counted; null when nothing finished. */
+  result: OrderResult | null;
+}
+
 /** TypeORM answers an UPDATE … RETURNING with `[rows, affected]`, other statements with the rows. */
 function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
@@ -160,6 +169,55 @@ export class OrderJournal {
     );
     if (rows.length === 0) throw new LeaseLostError(orderId);
     return rows[0];
+  }
+
+  /**
+   * Several journal writes of one run in ONE short, fenced transaction (group commit, see
+   * JournalWriter): steps done (output), failed attempts that will be tried again (error), and steps
+   * marked RUNNING with their attempt counted before anything is sent for them; then the order's
+   * current step, result and progress. Returns the attempt number of each step begun.
+   */
+  async writeBatch(me: string, orderId: number, batch: JournalBatch): Promise<Map<number, number>> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.fence(manager, orderId, me);
+      if (batch.finishes.length > 0) {
+        await manager.query(
+          `UPDATE order_steps s SET status = 'DONE', finished_at = now(), output = v.output::jsonb, error = NULL
+             FROM unnest($2::int[], $3::text[]) AS v(seq, output)
+            WHERE s.order_id = $1 AND s.seq = v.seq`,
+          [orderId, batch.finishes.map((f) => f.seq), batch.finishes.map((f) => JSON.stringify(f.output))],
+        );
+      }
+      if (batch.errors.length > 0) {
+        await manager.query(
+          `UPDATE order_steps s SET error = v.error::jsonb
+             FROM unnest($2::int[], $3::text[]) AS v(seq, error)
+            WHERE s.order_id = $1 AND s.seq = v.seq`,
+          [orderId, batch.errors.map((e) => e.seq), batch.errors.map((e) => JSON.stringify(e.error))],
+        );
+      }
+      const attempts = new Map<number, number>();
+      if (batch.begins.length > 0) {
+        const rows = rowsOf<{ seq: number; attempts: number }>(
+          await manager.query(
+            `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
+              WHERE order_id = $1 AND seq = ANY($2::int[]) RETURNING seq, attempts`,
+            [orderId, batch.begins.map((b) => b.seq)],
+          ),
+        );
+        for (const row of rows) attempts.set(row.seq, row.attempts);
+      }
+      const currentStep = batch.begins.length > 0 ? batch.begins[batch.begins.length - 1].name : null;
+      if (batch.finishes.length > 0 || currentStep !== null) {
+        await manager.query(
+          `UPDATE orders SET current_step = COALESCE($2, current_step), result = COALESCE($3::jsonb, result),
+                  progress_done = CASE WHEN $4 THEN (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE') ELSE progress_done END
+            WHERE id = $1`,
+          [orderId, currentStep, batch.result ? JSON.stringify(batch.result) : null, batch.finishes.length > 0],
+        );
+      }
+      return attempts;
+    });
   }
 
   /** Marks a step RUNNING and counts the attempt before anything is sent for it; returns the attempt number. */

@@ -8,9 +8,10 @@ import { tenantTokenAad } from '../orders/order.sealed-column.js';
 import type { Configuration } from './configuration-view.js';
 import { classifyError, type Classified } from './error-mapping.js';
 import { ExternalServices } from './external-services.js';
+import { JournalWriter } from './journal-writer.js';
 import { OrderJournal, type ClaimedOrder, type JournalStep } from './order-journal.js';
 import { summarize } from './order-result.js';
-import type { StepKind } from './provisioning-plan.js';
+import { stepDependencies, type StepKind } from './provisioning-plan.js';
 import type { JournalView, StepContext, StepOutput } from './step-context.js';
 import { DrainingError, LeaseLostError, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
@@ -40,12 +41,15 @@ class OrderFailed extends Error {
 /** Attempts of one step within one run when Xelion stays unavailable (the client retries each call too). */
 export const STEP_ATTEMPTS_PER_RUN = 3;
 const STEP_BACKOFF_MS = 500;
+/** Steps running at once per allowed Xelion request: a step spends part of its time in the journal. */
+export const STEPS_PER_SLOT = 3;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs one claimed order: its journal stage by stage, the steps of a stage in parallel, each step
- * journaled (begin, finish or fail) with fencing. Returns how the run ended.
+ * Runs one claimed order: each step of its journal as soon as the steps it depends on are done, in
+ * parallel, each step journaled (begin, finish or fail) with fencing through a group-committing
+ * JournalWriter. Returns how the run ended.
  */
 @Injectable()
 export class OrderRunner {
@@ -64,23 +68,21 @@ export class OrderRunner {
     const steps = await this.journal.steps(order.id);
     const outputs = new Map<number, StepOutput>();
     for (const step of steps) if (step.status === 'DONE' && step.output) outputs.set(step.seq, step.output as StepOutput);
+    const writer = new JournalWriter(this.journal, me, order.id, outputs as Map<number, Record<string, unknown>>, (finished) => summarize([...outputs.values(), ...(finished.values() as Iterable<StepOutput>)]));
     try {
       const token = this.openToken(order);
       const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token });
       const journal = journalView(steps, outputs);
-      const stages = [...new Set(steps.map((step) => step.stage))].sort((a, b) => a - b);
-      for (const stage of stages) {
-        const pending = steps.filter((step) => step.stage === stage && !outputs.has(step.seq));
-        await this.runStage(me, order, pending, control, (step, attempt) => ({
-          order,
-          configuration: order.configuration as Configuration,
-          step: { seq: step.seq, kind: step.kind as StepKind, subject: step.subject, name: step.name, attempt },
-          firstAttempt: attempt === 1,
-          journal,
-          tenant,
-          services: this.services,
-        }), outputs);
-      }
+      const configuration = order.configuration as Configuration;
+      await this.runSteps(steps, stepDependencies(steps, configuration), outputs, writer, order, control, (step, attempt) => ({
+        order,
+        configuration,
+        step: { seq: step.seq, kind: step.kind as StepKind, subject: step.subject, name: step.name, attempt },
+        firstAttempt: attempt === 1,
+        journal,
+        tenant,
+        services: this.services,
+      }));
       if (control.lost) throw new LeaseLostError(order.id);
       await this.journal.completeOrder(me, order, summarize(outputs.values()));
       this.logger.log(`order ${order.id} completed`);
@@ -128,48 +130,69 @@ export class OrderRunner {
   }
 
   /**
-   * Runs the pending steps of one stage, more at once than the per-tenant request limit so that the
-   * client's queue stays full (the client enforces the limit). After the first failure no new step
-   * starts; the running ones finish and are journaled, then the order fails.
+   * Runs the unfinished steps, each as soon as the steps it depends on are done (no barrier between
+   * stages), up to STEPS_PER_SLOT × XELION_MAX_CONCURRENCY at once so that the client's queue for the
+   * tenant stays full (the client enforces the limit). Deeper steps go first (a user's phones before
+   * the next user) so that the steps that unblock others are never starved. After the first failure
+   * no new step starts; the running ones finish and are journaled, then the order fails.
    */
-  private async runStage(
-    me: string,
+  private async runSteps(
+    steps: JournalStep[],
+    dependencies: Map<number, number[]>,
+    outputs: Map<number, StepOutput>,
+    writer: JournalWriter,
     order: ClaimedOrder,
-    pending: JournalStep[],
     control: RunControl,
     contextFor: (step: JournalStep, attempt: number) => StepContext,
-    outputs: Map<number, StepOutput>,
   ): Promise<void> {
-    const queue = [...pending];
+    const waiting = steps
+      .filter((step) => !outputs.has(step.seq))
+      .sort((a, b) => b.stage - a.stage || a.seq - b.seq);
+    const width = Math.max(1, this.settings.xelion.maxConcurrency * STEPS_PER_SLOT);
+    let running = 0;
     let stop: unknown;
-    const width = Math.max(1, this.settings.xelion.maxConcurrency * 2);
-    const worker = async () => {
-      while (queue.length > 0 && stop === undefined) {
-        const step = queue.shift()!;
-        try {
-          await this.runStep(me, order, step, control, contextFor, outputs);
-        } catch (error) {
-          stop ??= error;
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (stop === undefined && running < width) {
+          const index = waiting.findIndex((step) => (dependencies.get(step.seq) ?? []).every((seq) => outputs.has(seq)));
+          if (index < 0) break;
+          const [step] = waiting.splice(index, 1);
+          running++;
+          this.runStep(step, writer, order, control, contextFor)
+            .catch((error: unknown) => {
+              stop ??= error;
+            })
+            .finally(() => {
+              running--;
+              pump();
+            });
         }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(width, queue.length) }, worker));
+        if (running === 0) {
+          if (stop === undefined && waiting.length > 0) {
+            stop = new OrderFailed({ code: 'INTERNAL_ERROR', message: `steps ${waiting.map((s) => s.name).join(', ')} wait for steps that never finish`, step: null }, null, false);
+          }
+          resolve();
+        }
+      };
+      pump();
+    });
+    await writer.idle();
     if (stop !== undefined) throw stop;
   }
 
+  /** One step: begun (journaled), performed, and finished (journaled) before its dependents start. */
   private async runStep(
-    me: string,
-    order: ClaimedOrder,
     step: JournalStep,
+    writer: JournalWriter,
+    order: ClaimedOrder,
     control: RunControl,
     contextFor: (step: JournalStep, attempt: number) => StepContext,
-    outputs: Map<number, StepOutput>,
   ): Promise<void> {
     const handler = STEP_HANDLERS[step.kind as StepKind];
     for (let tryInRun = 1; ; tryInRun++) {
       if (control.lost) throw new LeaseLostError(order.id);
       if (control.draining) throw new DrainingError();
-      const attempt = await this.journal.beginStep(me, order.id, step.seq, step.name);
+      const attempt = await writer.begin(step.seq, step.name);
       let output: StepOutput;
       try {
         output = await this.metrics.timeStep(step.kind, () => handler(contextFor(step, attempt)));
@@ -179,7 +202,7 @@ export class OrderRunner {
         this.logger.warn(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`);
         if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN) {
           if (control.lost) throw new LeaseLostError(order.id);
-          await this.journal.noteStepError(me, order.id, step.seq, stepError(classified));
+          await writer.noteError(step.seq, stepError(classified));
           await sleep(STEP_BACKOFF_MS * 2 ** (tryInRun - 1) * (0.5 + Math.random() / 2));
           continue;
         }
@@ -190,9 +213,8 @@ export class OrderRunner {
         );
       }
       if (control.lost) throw new LeaseLostError(order.id);
-      const next = new Map(outputs).set(step.seq, output);
-      await this.journal.finishStep(me, order.id, step.seq, output, summarize(next.values()));
-      outputs.set(step.seq, output);
+      // The writer adds the output to `outputs` when it is committed: only then may dependents start.
+      await writer.finish(step.seq, output as Record<string, unknown>);
       return;
     }
   }
@@ -203,8 +225,12 @@ function stepError(classified: Classified): StepError {
 }
 
 function journalView(steps: JournalStep[], outputs: Map<number, StepOutput>): JournalView {
-  const find = (kind: StepKind, subject?: string | null) =>
-    steps.find((step) => step.kind === kind && (subject === undefined || step.subject === subject));
+  const bySubject = new Map<string, JournalStep>();
+  for (const step of steps) {
+    bySubject.set(`${step.kind}\u0000${step.subject ?? ''}`, step);
+    if (!bySubject.has(step.kind)) bySubject.set(step.kind, step);
+  }
+  const find = (kind: StepKind, subject?: string | null) => bySubject.get(subject === undefined ? kind : `${kind}\u0000${subject ?? ''}`);
   return {
     output(kind, subject) {
       const step = find(kind, subject);

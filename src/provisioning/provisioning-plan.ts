@@ -3,9 +3,10 @@ import type { Configuration, ExternalNumber } from './configuration-view.js';
 /**
  * The journal of an order: the steps derived from its configuration when the order is created
  * (issue 5: "preflight, organization, users, lines, departments, fallbacks, opening hours, numbers,
- * phones"). Steps of one stage are independent of each other and run in parallel; a stage starts
- * when every step of the stages before it is done. A retried or taken-over order continues at the
- * first unfinished step.
+ * phones"). The stage orders the journal (and documents what comes after what); the executor does
+ * not wait for a whole stage: a step starts as soon as the steps it reads from are done
+ * (`stepDependencies`), so that the per-tenant Xelion slots stay busy across stage boundaries. A
+ * retried or taken-over order continues with its unfinished steps.
  *
  *   0 preflight                      server reachable, token accepted
  *   1 numbers                        new numbers reserved at the number provider (only if any;
@@ -66,4 +67,90 @@ export function planSteps(configuration: Configuration): PlannedStep[] {
   if (withOpeningHours) add(5, 'openingHours', null, 'opening hours');
   if (numbers.length > 0) add(6, 'trunk', null, 'trunk');
   return steps.map((step, index) => ({ ...step, seq: index + 1 }));
+}
+
+/** What the scheduler needs of a journal step to derive its dependencies. */
+export interface StepRef {
+  seq: number;
+  stage: number;
+  kind: string;
+  subject: string | null;
+}
+
+/**
+ * The steps each step reads from (through `context.journal`), by seq: a step may start once these are
+ * done. Every dependency is on an earlier stage, so the stages remain a valid order.
+ *
+ *   numbers        preflight
+ *   organization   preflight, numbers (its central number may be new)
+ *   user X         organization (the person's organisation), numbers (its external number)
+ *   closed line    organization
+ *   department D   organization, numbers, the users that are its members
+ *   phones X       user X (its personal line)
+ *   fallbacks      every department with a fallback, the departments and users it points to
+ *   opening hours  closed line, every department with opening hours
+ *   trunk          numbers, the users and departments with external numbers (their lines)
+ *
+ * A kind this function does not know waits for every step of the stages before it.
+ */
+export function stepDependencies(steps: StepRef[], configuration: Configuration): Map<number, number[]> {
+  const bySubject = new Map<string, number>();
+  for (const step of steps) bySubject.set(`${step.kind}\u0000${step.subject ?? ''}`, step.seq);
+  const seqOf = (kind: StepKind, subject: string | null = null) => bySubject.get(`${kind}\u0000${subject ?? ''}`);
+  const users = (emails: Iterable<string>) => [...emails].map((email) => seqOf('user', email));
+  const departments = (names: Iterable<string>) => [...names].map((name) => seqOf('department', name));
+  const stageOf = new Map(steps.map((step) => [step.seq, step.stage]));
+  const base = [seqOf('preflight'), seqOf('numbers'), seqOf('organization')];
+
+  const result = new Map<number, number[]>();
+  for (const step of steps) {
+    let wanted: (number | undefined)[];
+    switch (step.kind as StepKind) {
+      case 'preflight':
+        wanted = [];
+        break;
+      case 'numbers':
+        wanted = [seqOf('preflight')];
+        break;
+      case 'organization':
+      case 'user':
+      case 'closedLine':
+        wanted = base;
+        break;
+      case 'department': {
+        const department = configuration.departments.find((d) => d.name === step.subject);
+        wanted = [...base, ...users(department?.users ?? [])];
+        break;
+      }
+      case 'phones':
+        wanted = [...base, seqOf('user', step.subject)];
+        break;
+      case 'fallbacks': {
+        const withFallback = configuration.departments.filter((d) => d.fallback);
+        wanted = [
+          ...base,
+          ...departments(withFallback.map((d) => d.name)),
+          ...departments(withFallback.flatMap((d) => (d.fallback?.type === 'dept' ? [d.fallback.value] : []))),
+          ...users(withFallback.flatMap((d) => (d.fallback?.type === 'user' ? [d.fallback.value] : []))),
+        ];
+        break;
+      }
+      case 'openingHours':
+        wanted = [...base, seqOf('closedLine'), ...departments(configuration.departments.filter((d) => d.openingHours).map((d) => d.name))];
+        break;
+      case 'trunk':
+        wanted = [
+          ...base,
+          ...users(configuration.users.filter((u) => u.externalNumber).map((u) => u.email)),
+          ...departments(configuration.departments.filter((d) => d.externalNumbers.length > 0).map((d) => d.name)),
+        ];
+        break;
+      default:
+        wanted = steps.filter((other) => other.stage < step.stage).map((other) => other.seq);
+    }
+    // Only earlier steps: a dependency the plan does not hold (or a cycle) can never block a run.
+    const own = new Set(wanted.filter((seq): seq is number => seq !== undefined && seq !== step.seq));
+    result.set(step.seq, [...own].filter((seq) => stageOf.get(seq)! < step.stage).sort((a, b) => a - b));
+  }
+  return result;
 }
