@@ -11,6 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { createApp, type RunningApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
+import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 
 const TENANT = 'demo';
 const out = process.stdout;
@@ -66,17 +67,7 @@ async function main(): Promise<number> {
 
     // The services beside Xelion, as the organization's credentials (the simulator plays them too).
     const me = await api(baseUrl, rootKey, 'GET', '/api/v1/organizations/me');
-    const credentials: Record<string, string> = {
-      'numbers.url': `${sim.url}/numbers`,
-      'numbers.apiKey': sim.options.numbersApiKey,
-      'redirection.url': `${sim.url}/redirection`,
-      'redirection.username': sim.options.redirectionUsername,
-      'redirection.password': sim.options.redirectionPassword,
-      'sipTrunk.providerName': 'Demo SIP',
-      'sipTrunk.host': 'sip.demo.example',
-      'sipTrunk.account': 'demo-account',
-      'sipTrunk.password': randomBytes(12).toString('base64url'),
-    };
+    const credentials = simulatorCredentials(sim);
     for (const [key, value] of Object.entries(credentials)) {
       await api(baseUrl, rootKey, 'PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value });
     }

@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { createApp, type RunningApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
+import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { launchBrowser, openPage } from '../test/support/browser.js';
 
 const TENANT = 'pbx1';
@@ -81,17 +82,7 @@ async function main(): Promise<void> {
     const pegasus = await api(baseUrl, key, 'POST', '/api/v1/organizations', { name: 'Blue Pegasus' });
     await api(baseUrl, key, 'POST', '/api/v1/organizations', { name: 'Lamia Scale' });
     await api(baseUrl, key, 'POST', '/api/v1/organizations', { name: 'Trimens', parentId: pegasus.id });
-    const credentials: Record<string, string> = {
-      'numbers.url': `${sim.url}/numbers`,
-      'numbers.apiKey': sim.options.numbersApiKey,
-      'redirection.url': `${sim.url}/redirection`,
-      'redirection.username': sim.options.redirectionUsername,
-      'redirection.password': sim.options.redirectionPassword,
-      'sipTrunk.providerName': 'Demo SIP',
-      'sipTrunk.host': 'sip.demo.example',
-      'sipTrunk.account': 'demo-account',
-      'sipTrunk.password': randomBytes(12).toString('base64url'),
-    };
+    const credentials = simulatorCredentials(sim);
     for (const [name, value] of Object.entries(credentials)) {
       await api(baseUrl, key, 'PUT', `/api/v1/organizations/${reseller.id}/credentials/${name}`, { value });
     }
