@@ -76,7 +76,13 @@ export class OrdersService {
 
     const hash = headers.idempotencyKey ? requestHash(headers, body) : null;
     const steps = planSteps(configuration);
+    const maxUnfinished = this.settings.limits.maxUnfinishedOrders;
     const result = await this.dataSource.transaction(async (manager) => {
+      // MAX_UNFINISHED_ORDERS (issue 8): creators of one organization queue on its row, so that the count
+      // below sees every order committed before this one and two racing requests cannot both pass.
+      if (maxUnfinished > 0) {
+        await manager.query(`SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, [caller.organizationId]);
+      }
       if (headers.idempotencyKey) {
         // A key older than the window is released, so that it starts a new order.
         await manager.query(
@@ -117,6 +123,19 @@ export class OrdersService {
         return { id: existing.id, created: false };
       }
       const id = inserted[0].id;
+      if (maxUnfinished > 0) {
+        // Counted after the insert (a repeated Idempotency-Key above still answers at the limit).
+        const [{ n }]: { n: number }[] = await manager.query(
+          `SELECT count(*)::int AS n FROM orders WHERE organization_id = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS') AND id <> $2`,
+          [caller.organizationId, id],
+        );
+        if (n >= maxUnfinished) {
+          throw new ApiError(
+            HttpStatus.TOO_MANY_REQUESTS,
+            `organization ${caller.organizationId} has ${n} unfinished orders (NOT_STARTED or IN_PROGRESS), the limit (MAX_UNFINISHED_ORDERS) is ${maxUnfinished}; wait until some finish, or cancel NOT_STARTED ones`,
+          );
+        }
+      }
       // The order id is part of the AAD, so the token is sealed once the id is known, in the same transaction.
       await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [
         id,

@@ -4,6 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { WebhookSecretsService } from './webhook-secrets.service.js';
 import { nextRetryDelay, PRODUCTION_RETRY_SCHEDULE_MS } from './webhook-retry.js';
 import { WebhookSender, type DeliveryResult } from './webhook-sender.js';
@@ -54,6 +55,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     private readonly secrets: WebhookSecretsService,
     private readonly wakeup: WebhookWakeup,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: MetricsService,
   ) {
     this.schedule = settings.webhooks.retryScheduleMs ?? PRODUCTION_RETRY_SCHEDULE_MS;
     this.sender = new WebhookSender(settings.outboundAllowPrivate, settings.webhooks.timeoutMs);
@@ -189,6 +191,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /** The attempt and the message's new state, in one transaction, fenced on this claim's lease. */
   private async record(message: ClaimedMessage & { token: string }, result: DeliveryResult): Promise<void> {
     const attempts = message.attempt_count + 1;
+    let lag: number | undefined;
     await this.dataSource.transaction(async (manager) => {
       await manager.query(
         `INSERT INTO webhook_attempts (mid, attempted_at, http_status, duration_ms, error) VALUES ($1, $2, $3, $4, $5)`,
@@ -199,9 +202,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         update = await manager.query(
           `UPDATE webhook_messages SET status = 'delivered', failure_reason = NULL, attempt_count = $3, delivered_at = now(),
                   next_attempt_at = NULL, locked_by = NULL, locked_until = NULL
-            WHERE mid = $1 AND locked_by = $2`,
+            WHERE mid = $1 AND locked_by = $2
+          RETURNING extract(epoch from delivered_at - created_at)::float8 AS lag`,
           [message.mid, message.token, attempts],
         );
+        lag = (update[0][0] as { lag?: number } | undefined)?.lag;
       } else if (result.outcome === 'gone') {
         update = await manager.query(
           `UPDATE webhook_messages SET status = 'failed', failure_reason = 'gone', attempt_count = $3,
@@ -234,6 +239,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         this.logger.warn(`webhook message ${message.mid}: lease lost before the attempt was recorded; another dispatcher owns it`);
       }
     });
+    this.metrics.webhookAttempt(result.outcome, lag);
     if (result.outcome !== 'delivered') {
       this.logger.log(`webhook message ${message.mid} of order ${message.order_id}: attempt ${attempts} failed (${result.error ?? result.httpStatus})`);
     }

@@ -1,8 +1,9 @@
 import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../common/http/outbound-http.js';
 import { checkUrlSyntax, createSafeAgents, UnsafeUrlError, type SafeAgents } from '../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { tenantSemaphore } from './tenant.semaphore.js';
 import { XelionTenantClient } from './xelion-tenant.client.js';
 
@@ -38,6 +39,7 @@ export class XelionClientFactory implements OnModuleDestroy {
   constructor(
     @Inject(HttpService) private readonly http: HttpService,
     @Inject(SETTINGS) private readonly settings: FactorySettings,
+    @Optional() private readonly metrics?: MetricsService,
   ) {
     this.agents = createSafeAgents(settings.outboundAllowPrivate);
   }
@@ -60,6 +62,7 @@ export class XelionClientFactory implements OnModuleDestroy {
         semaphore,
         pageSize: overrides.pageSize,
         sleep: overrides.sleep,
+        observe: this.metrics?.observeXelion,
       },
       access.token,
     );

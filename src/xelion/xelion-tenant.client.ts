@@ -65,6 +65,8 @@ export interface XelionClientOptions {
   /** Page size for lists (the server caps it at 100). */
   pageSize?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every HTTP request's end (metrics): `status` undefined when no answer came. */
+  observe?: (method: string, status: number | undefined, startedMs: number) => void;
 }
 
 export interface XelionCallStats {
@@ -177,7 +179,13 @@ export class XelionTenantClient {
           const release = await this.options.semaphore.acquire();
           try {
             this.counters.calls += 1;
-            return await this.http.request({ ...this.axiosConfig, method, url: `${this.baseUrl}${path}`, params, data: body });
+            const started = performance.now();
+            const response = await this.http.request({ ...this.axiosConfig, method, url: `${this.baseUrl}${path}`, params, data: body }).catch((error: unknown) => {
+              this.options.observe?.(method, undefined, started);
+              throw error;
+            });
+            this.options.observe?.(method, response.status, started);
+            return response;
           } finally {
             release();
           }
