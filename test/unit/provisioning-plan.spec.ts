@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MissingCredentialError } from '../../src/credentials/credentials.service.js';
 import { classifyError } from '../../src/provisioning/error-mapping.js';
-import { planSteps } from '../../src/provisioning/provisioning-plan.js';
+import { planSteps, stepDependencies } from '../../src/provisioning/provisioning-plan.js';
 import type { Configuration } from '../../src/configuration/configuration.types.js';
 import { XelionAuthError, XelionPermanentError, XelionRetryableError } from '../../src/xelion/xelion.errors.js';
 import { NumberProviderError } from '../../src/xelion/external/external-service.error.js';
@@ -47,6 +47,55 @@ describe('planSteps', () => {
       '5:opening hours',
       '6:trunk',
     ]);
+  });
+});
+
+describe('stepDependencies', () => {
+  const configuration: Configuration = {
+    version: 1,
+    organization: { name: 'A', centralPhoneNumber: { new: true, value: 'Main' } },
+    users: [
+      user('a@x.example', { phones: [{ macAddress: '80:5E:C0:00:00:01', model: 'T54W' }], externalNumber: { new: false, value: '+31150000001' } }),
+      user('b@x.example'),
+      user('c@x.example', { phones: [{ macAddress: '80:5E:C0:00:00:02', model: 'T54W' }] }),
+    ],
+    departments: [
+      {
+        name: 'Sales',
+        users: ['a@x.example'],
+        enableCallRecording: false,
+        internalNumbers: [],
+        externalNumbers: [{ new: true, value: 'Main', country: 'NL', area: '015' }],
+        fallback: { type: 'user', value: 'b@x.example' },
+        openingHours: { timezone: 'Europe/Amsterdam', days: {}, holidays: [] },
+      },
+      { name: 'Support', users: ['c@x.example'], enableCallRecording: false, internalNumbers: [], externalNumbers: [], fallback: { type: 'dept', value: 'Sales' } },
+    ],
+  } as Configuration;
+  const plan = planSteps(configuration);
+  const deps = stepDependencies(plan, configuration);
+  const seq = (name: string) => plan.find((step) => step.name === name)!.seq;
+  const of = (name: string) => deps.get(seq(name))!.map((s) => plan.find((step) => step.seq === s)!.name);
+
+  it('a step waits only for the steps it reads from, not for whole stages', () => {
+    expect(of('preflight')).toEqual([]);
+    expect(of('numbers')).toEqual(['preflight']);
+    expect(of('organization')).toEqual(['preflight', 'numbers']);
+    expect(of('user b@x.example')).toEqual(['preflight', 'numbers', 'organization']);
+    expect(of('closed line')).toEqual(['preflight', 'numbers', 'organization']);
+    // Its members only: Sales does not wait for b or c.
+    expect(of('department Sales')).toEqual(['preflight', 'numbers', 'organization', 'user a@x.example']);
+    // A user's phones wait for that user, not for the departments.
+    expect(of('phones c@x.example')).toEqual(['preflight', 'numbers', 'organization', 'user c@x.example']);
+    expect(of('fallbacks')).toEqual(['preflight', 'numbers', 'organization', 'user b@x.example', 'department Sales', 'department Support']);
+    expect(of('opening hours')).toEqual(['preflight', 'numbers', 'organization', 'closed line', 'department Sales']);
+    expect(of('trunk')).toEqual(['preflight', 'numbers', 'organization', 'user a@x.example', 'department Sales']);
+  });
+
+  it('every dependency is on an earlier stage, so the stages stay a valid order', () => {
+    for (const step of plan) {
+      for (const dependency of deps.get(step.seq)!) expect(plan.find((other) => other.seq === dependency)!.stage).toBeLessThan(step.stage);
+    }
   });
 });
 
