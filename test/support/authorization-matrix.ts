@@ -255,6 +255,7 @@ export const PUBLIC_ROUTES: Record<string, PreparedRequest> = {
   'GET /health': { path: '/health' },
   'GET /health/live': { path: '/health/live' },
   'GET /health/ready': { path: '/health/ready' },
+  'GET /metrics': { path: '/metrics' },
   'POST /api/v1/provision/test': { path: '/api/v1/provision/test', body: { version: 1, organization: { name: 'Fairy Tail' } } },
   'GET /api/v1/schema/configuration': { path: '/api/v1/schema/configuration' },
 };
