@@ -10,7 +10,7 @@ import { loadSettings } from '../../src/config/settings.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'xps-bench-'));
 const running = await createApp(
-  loadSettings({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', EXECUTOR_ENABLED: 'false', ...process.env } as Record<string, string>),
+  loadSettings({ DATA_DIR: dataDir, LOG_LEVEL: 'warn', EXECUTOR_ENABLED: 'false', RATE_LIMIT_PER_MINUTE: '1000000', ...process.env } as Record<string, string>),
 );
 await running.app.listen({ port: 0, host: '127.0.0.1' });
 console.log(JSON.stringify({ listening: (running.app.getHttpServer().address() as { port: number }).port }));
