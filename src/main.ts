@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   running.logger.info(
     `listening on http://${address}:${settings.port} (${running.settings.embedded ? `embedded database in ${settings.dataDir}` : 'PostgreSQL'}); API docs at /api/docs`,
   );
-  // Nest's shutdown hooks close the application on SIGTERM/SIGINT; the embedded database closes after it.
+  // SIGTERM/SIGINT: close() runs Nest's shutdown hooks — readiness turns 503, the executor stops claiming,
+  // drains running steps for at most min(10 s, LEASE_SECONDS) and releases what is left, the HTTP server
+  // closes, webhook deliveries in flight finish — then the embedded database closes and the process exits 0
+  // (README "Operations"; test/e2e/limits-shutdown.e2e.spec.ts drives the same close()). A second signal
+  // kills at once (the handlers are `once`).
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       running
