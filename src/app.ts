@@ -13,7 +13,6 @@ import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-se
 import type { Settings } from './config/settings.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
 import { registerHttpMetrics } from './metrics/http-metrics.js';
-import { registerHttpMetrics } from './metrics/http-metrics.js';
 import { setupOpenApi } from './openapi.js';
 
 /** The largest request body accepted (configurations of 2,000 users fit well within it). */
@@ -104,7 +103,6 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       );
       done();
     });
-    registerHttpMetrics(app);
     registerHttpMetrics(app);
     setupOpenApi(app);
     await registerAdmin(app);
