@@ -8,6 +8,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { registerAdmin } from './admin/admin-page.js';
 import { AppModule } from './app.module.js';
 import { createLogger, PinoLoggerService } from './common/logging/logger.js';
+import { registerJsonBodyParser } from './common/http/json-body.js';
 import { logContext } from './common/logging/request-context.js';
 import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
 import type { Settings } from './config/settings.js';
@@ -86,8 +87,11 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
       logger: nestLogger,
       abortOnError: false,
+      // The JSON parser is ours (common/http/json-body.ts): it says what is wrong with a body.
+      bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
     // Every response names its request, and every line logged while serving it carries the same id.
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.headers(SECURITY_HEADERS);

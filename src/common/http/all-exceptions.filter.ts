@@ -74,10 +74,6 @@ function clientErrorMessage(error: FastifyLikeError): string {
       return 'The request body is empty; send a JSON object';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     default:
-      // secure-json-parse refuses keys that could poison prototypes before the body reaches any handler.
-      if (/forbidden prototype property|constructor property/i.test(error.message ?? '')) {
-        return 'The request body contains a forbidden property name ("__proto__" or "constructor.prototype")';
-      }
       if (error instanceof SyntaxError || /JSON/i.test(error.message ?? '')) {
         return `The request body is not valid JSON: ${error.message}`;
       }
