@@ -24,7 +24,10 @@ export interface OrderResult {
 }
 
 @Entity('orders')
-@Index('IDX_orders_organization_id', ['organizationId'])
+// A subtree's newest orders, organization by organization (orders list, issue 8): (organization_id, id)
+// INCLUDE (status), index-only; it also serves everything the former (organization_id) index did.
+// Raw SQL in the migration: TypeORM cannot declare INCLUDE.
+@Index('IDX_orders_organization_id_id', { synchronize: false })
 // The executor's claim query: due orders by status (partial index, raw SQL in the migration).
 @Index('IDX_orders_due', { synchronize: false })
 // One Idempotency-Key per organization (partial unique index, raw SQL in the migration).

@@ -3,10 +3,10 @@ import { HttpStatus, Inject, Injectable, Logger, NotFoundException } from '@nest
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
-import { ownedInScope, scopeParams } from '../common/auth/tree-scope.js';
+import { organizationInScope, ownedInScope, scopeParams } from '../common/auth/tree-scope.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ApiError } from '../common/http/error-response.js';
-import { paginate, type Page } from '../common/http/pagination.js';
+import { decodeCursor, DEFAULT_PAGE_SIZE, paginate, type Page } from '../common/http/pagination.js';
 import { assertSafeUrl, UnsafeUrlError } from '../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { ConfigurationValidator } from '../configuration/configuration.validator.js';
@@ -47,6 +47,9 @@ export function requestHash(headers: ProvisionHeaders, body: unknown): string {
   const bound = { body, serverUrl: headers.serverUrl, tenantName: headers.tenantName, callbackUrl: headers.callbackUrl };
   return createHash('sha256').update(canonicalJson(bound)).digest('hex');
 }
+
+/** Up to this many organizations, a page of a subtree's orders is read organization by organization. */
+const SMALL_SUBTREE = 2000;
 
 export interface CreatedOrder {
   id: number;
@@ -182,14 +185,60 @@ export class OrdersService {
   /**
    * The orders of the caller's subtree. `organizationId` narrows it; one outside the subtree simply
    * matches nothing (an empty page), as the scope is part of the WHERE.
+   *
+   * Two plans, so that a page costs about the same at any size (issue 8, docs/benchmarks.md "Scale"):
+   * a subtree of at most SMALL_SUBTREE organizations takes each organization's newest orders from the
+   * (organization_id, id) INCLUDE (status) index, index-only, and keeps the newest of those — work in
+   * proportion to the subtree, not to the orders. A larger subtree (the root, a big distributor) owns a
+   * large share of all orders, so walking the orders newest first and keeping those in scope finds a
+   * page quickly (the plan PostgreSQL picks for the plain query).
    */
-  list(caller: Caller, query: ListOrdersQuery): Promise<Page<OrderDto>> {
+  async list(caller: Caller, query: ListOrdersQuery): Promise<Page<OrderDto>> {
+    const filters: { sql: (alias: string) => string; params: Record<string, unknown> }[] = [];
+    if (query.status) filters.push({ sql: (a) => `${a}.status = :status`, params: { status: query.status } });
+    if (query.organizationId !== undefined) {
+      filters.push({ sql: (a) => `${a}.organization_id = :orgId`, params: { orgId: query.organizationId } });
+    }
+    if (query.createdAfter) filters.push({ sql: (a) => `${a}.created_at >= :after`, params: { after: new Date(query.createdAfter) } });
+    if (query.createdBefore) filters.push({ sql: (a) => `${a}.created_at < :before`, params: { before: new Date(query.createdBefore) } });
     const builder = this.scoped(this.dataSource.manager, caller);
-    if (query.status) builder.andWhere('o.status = :status', { status: query.status });
-    if (query.organizationId !== undefined) builder.andWhere('o.organization_id = :orgId', { orgId: query.organizationId });
-    if (query.createdAfter) builder.andWhere('o.created_at >= :after', { after: new Date(query.createdAfter) });
-    if (query.createdBefore) builder.andWhere('o.created_at < :before', { before: new Date(query.createdBefore) });
+    for (const filter of filters) builder.andWhere(filter.sql('o'), filter.params);
+    if (await this.isSmallSubtree(caller)) {
+      const inner = ['page_order.organization_id = page_org.id', ...filters.map((filter) => filter.sql('page_order'))];
+      const params: Record<string, unknown> = { pageRows: (query.limit ?? DEFAULT_PAGE_SIZE) + 1 };
+      if (query.cursor !== undefined) {
+        inner.push('page_order.id < :innerCursor');
+        params.innerCursor = decodeCursor(query.cursor);
+      }
+      builder.andWhere(
+        `o.id IN (SELECT page_ids.id FROM organizations page_org
+                    CROSS JOIN LATERAL (SELECT page_order.id FROM orders page_order WHERE ${inner.join(' AND ')}
+                                         ORDER BY page_order.id DESC LIMIT :pageRows) page_ids
+                   WHERE ${organizationInScope('page_org')}
+                   ORDER BY page_ids.id DESC LIMIT :pageRows)`,
+        params,
+      );
+    }
     return paginate(builder, 'o.id', query, (order) => OrderDto.from(order, false));
+  }
+
+  /** Whether the caller's subtree has at most SMALL_SUBTREE organizations (reads at most one more). */
+  private async isSmallSubtree(caller: Caller): Promise<boolean> {
+    const row = await this.dataSource.manager
+      .createQueryBuilder()
+      .select('count(*)::int', 'n')
+      .from(
+        (sub) =>
+          sub
+            .select('1')
+            .from('organizations', 'size_org')
+            .where(organizationInScope('size_org'), scopeParams(caller))
+            .limit(SMALL_SUBTREE + 1),
+        'subtree',
+      )
+      .getRawOne<{ n: number }>();
+    const count = row?.n ?? 0;
+    return count <= SMALL_SUBTREE;
   }
 
   async steps(caller: Caller, id: number): Promise<OrderStepDto[]> {
