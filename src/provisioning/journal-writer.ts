@@ -28,6 +28,8 @@ export class JournalWriter {
     private readonly committed: Map<number, Record<string, unknown>>,
     /** The order's result with these (not yet committed) outputs counted too. */
     private readonly resultWith: (finished: Map<number, Record<string, unknown>>) => OrderResult,
+    /** Called with the outputs of a batch once it is committed (before any of its promises resolve). */
+    private readonly onCommitted: (finished: Map<number, Record<string, unknown>>) => void = () => {},
   ) {}
 
   /** Marks the step RUNNING and counts its attempt; resolves with the attempt number once committed. */
@@ -80,6 +82,7 @@ export class JournalWriter {
           continue;
         }
         for (const [seq, output] of finished) this.committed.set(seq, output);
+        if (finished.size > 0) this.onCommitted(finished);
         for (const op of ops) {
           if (op.type === 'begin') {
             const attempt = attempts.get(op.seq);

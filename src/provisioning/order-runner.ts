@@ -68,7 +68,18 @@ export class OrderRunner {
     const steps = await this.journal.steps(order.id);
     const outputs = new Map<number, StepOutput>();
     for (const step of steps) if (step.status === 'DONE' && step.output) outputs.set(step.seq, step.output as StepOutput);
-    const writer = new JournalWriter(this.journal, me, order.id, outputs as Map<number, Record<string, unknown>>, (finished) => summarize([...outputs.values(), ...(finished.values() as Iterable<StepOutput>)]));
+    // The result of the committed outputs, kept up to date as finishes commit (not summed anew each time).
+    let committedResult = summarize(outputs.values());
+    const writer = new JournalWriter(
+      this.journal,
+      me,
+      order.id,
+      outputs as Map<number, Record<string, unknown>>,
+      (finished) => summarize(finished.values() as Iterable<StepOutput>, committedResult),
+      (finished) => {
+        committedResult = summarize(finished.values() as Iterable<StepOutput>, committedResult);
+      },
+    );
     try {
       const token = this.openToken(order);
       const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token });
