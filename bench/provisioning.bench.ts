@@ -72,6 +72,8 @@ async function main(): Promise<void> {
     ROOT_API_KEY: rootKey,
     OUTBOUND_ALLOW_PRIVATE: 'true',
     EXECUTOR_POLL_MS: '50',
+    // The polling client below asks 50 times a second; the per-key limit is not what is measured here.
+    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
   });
