@@ -3,19 +3,10 @@
  * The Xelion client (src/xelion/) is the only code that knows Xelion's JSON; `XelionTenantGateway`
  * (xelion-tenant-gateway.ts) adapts it to this interface, so the steps never see an envelope.
  */
-export interface TelecomAddress {
-  addressType: 'Email' | 'Telephone' | 'Mobile';
-  address: string;
-}
+import type { TelecomAddress, VisitAddress } from '../xelion/xelion.types.js';
 
-export interface VisitAddress {
-  addressType: 'Visit';
-  street?: string | null;
-  streetNumber?: string | null;
-  zipCode?: string | null;
-  city?: string | null;
-  country?: string | null;
-}
+// Addresses have the same shape on both sides of the gateway: one definition, in the client's types.
+export type { TelecomAddress, VisitAddress };
 
 export interface OrganisationView {
   oid: string;
