@@ -12,6 +12,7 @@ import { createApp, type RunningApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
+import { api } from './support/api.js';
 
 const TENANT = 'demo';
 const out = process.stdout;
@@ -27,17 +28,6 @@ function findExample(): string {
 function bar(done: number, total: number, width = 30): string {
   const filled = total === 0 ? width : Math.round((done / total) * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(String(total).length)}/${total}`;
-}
-
-async function api(baseUrl: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { 'x-auth-key': key, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
 }
 
 async function main(): Promise<number> {

@@ -16,21 +16,11 @@ import { createApp, type RunningApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
+import { api } from './support/api.js';
 import { launchBrowser, openPage } from '../test/support/browser.js';
 
 const TENANT = 'pbx1';
 const OUT = resolve('docs/screenshots');
-
-async function api(baseUrl: string, key: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: { 'x-auth-key': key, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | false | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
