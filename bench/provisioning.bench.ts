@@ -17,6 +17,7 @@ import type { Configuration } from '../src/configuration/configuration.types.js'
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator } from '../tools/xelion-simulator/simulator.js';
 import { machine, writeSection } from './support/report.js';
+import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 
 const LATENCY_MS = Number(process.env.BENCH_XELION_LATENCY_MS ?? 20);
 const EXAMPLE = process.env.BENCH_PROVISIONING_EXAMPLE ?? 'examples/company-200.json';
@@ -93,17 +94,7 @@ async function main(): Promise<void> {
   };
   try {
     const me = await call('GET', '/api/v1/organizations/me');
-    const credentials: Record<string, string> = {
-      'numbers.url': `${sim.url}/numbers`,
-      'numbers.apiKey': sim.options.numbersApiKey,
-      'redirection.url': `${sim.url}/redirection`,
-      'redirection.username': sim.options.redirectionUsername,
-      'redirection.password': sim.options.redirectionPassword,
-      'sipTrunk.providerName': 'Bench SIP',
-      'sipTrunk.host': 'sip.bench.example',
-      'sipTrunk.account': 'bench',
-      'sipTrunk.password': randomBytes(12).toString('hex'),
-    };
+    const credentials = simulatorCredentials(sim, randomBytes(12).toString('hex'));
     for (const [key, value] of Object.entries(credentials)) await call('PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value });
     const document = JSON.parse(readFileSync(EXAMPLE, 'utf8'));
 

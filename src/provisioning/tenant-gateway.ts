@@ -3,10 +3,10 @@
  * The Xelion client (src/xelion/) is the only code that knows Xelion's JSON; `XelionTenantGateway`
  * (xelion-tenant-gateway.ts) adapts it to this interface, so the steps never see an envelope.
  */
-import type { TelecomAddress, VisitAddress } from '../xelion/xelion.types.js';
+import type { NewTrunk, TelecomAddress, VisitAddress } from '../xelion/xelion.types.js';
 
-// Addresses have the same shape on both sides of the gateway: one definition, in the client's types.
-export type { TelecomAddress, VisitAddress };
+// Addresses and trunks have the same shape on both sides of the gateway: one definition, in the client's types.
+export type { NewTrunk, TelecomAddress, VisitAddress };
 
 export interface OrganisationView {
   oid: string;
@@ -104,15 +104,6 @@ export interface NewPhone {
   phoneType: string;
 }
 
-export interface NewTrunk {
-  providerName: string;
-  host: string;
-  port?: number;
-  account: string;
-  authenticationAccount?: string;
-  password: string;
-  transportType: 'UDP' | 'TLS';
-}
 
 export interface TenantGateway {
   /** GET /server/version (unauthenticated) and GET /me/info: the server answers and accepts the token. */

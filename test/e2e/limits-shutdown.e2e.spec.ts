@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
 /**
  * Shutdown is bounded and clean with an order running (issue 8 "SIGTERM drains cleanly"). main.ts answers
@@ -22,17 +23,7 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, latencyMs: 150, tenants: [{ name: 'pbx1', tokens: [TOKEN] }] });
   app = await startTestApp({ EXECUTOR_POLL_MS: '50', LEASE_SECONDS: String(LEASE_SECONDS) });
   const me = await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY });
-  const credentials: Record<string, string> = {
-    'numbers.url': `${sim.url}/numbers`,
-    'numbers.apiKey': sim.options.numbersApiKey,
-    'redirection.url': `${sim.url}/redirection`,
-    'redirection.username': sim.options.redirectionUsername,
-    'redirection.password': sim.options.redirectionPassword,
-    'sipTrunk.providerName': 'Demo SIP',
-    'sipTrunk.host': 'sip.example.net',
-    'sipTrunk.account': 'acct-1',
-    'sipTrunk.password': 'canary-shutdown-trunk-password',
-  };
+  const credentials = simulatorCredentials(sim, 'canary-shutdown-trunk-password');
   for (const [name, value] of Object.entries(credentials)) {
     expect((await app.request('PUT', `/api/v1/organizations/${me.body.id}/credentials/${name}`, { key: ROOT_KEY, body: { value } })).status).toBe(204);
   }

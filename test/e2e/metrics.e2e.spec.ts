@@ -6,6 +6,7 @@ import { startSimulator, type RunningSimulator } from '../../tools/xelion-simula
 import { MetricsServer } from '../../src/metrics/metrics-server.js';
 import { ExecutorService } from '../../src/provisioning/executor.service.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
 /** GET /metrics (issue 8 "Operators' features"): the families, their labels, and no secrets. */
 const TOKEN = 'canary-metrics-tenant-token-7e1f';
@@ -76,17 +77,7 @@ beforeAll(async () => {
   // put into the state a dead instance leaves behind before anything claims it.
   app = await startTestApp({ EXECUTOR_POLL_MS: '600000', WEBHOOK_POLL_MS: '50' });
   const me = await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY });
-  const credentials: Record<string, string> = {
-    'numbers.url': `${sim.url}/numbers`,
-    'numbers.apiKey': sim.options.numbersApiKey,
-    'redirection.url': `${sim.url}/redirection`,
-    'redirection.username': sim.options.redirectionUsername,
-    'redirection.password': sim.options.redirectionPassword,
-    'sipTrunk.providerName': 'Demo SIP',
-    'sipTrunk.host': 'sip.example.net',
-    'sipTrunk.account': 'acct-1',
-    'sipTrunk.password': TRUNK_PASSWORD,
-  };
+  const credentials = simulatorCredentials(sim, TRUNK_PASSWORD);
   for (const [name, value] of Object.entries(credentials)) {
     const response = await app.request('PUT', `/api/v1/organizations/${me.body.id}/credentials/${name}`, { key: ROOT_KEY, body: { value } });
     expect(response.status, response.text).toBe(204);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
 /**
  * Faults (issue 5, "Tests"): 429 bursts and random 500s, a bad token and a retry with a new one,
@@ -59,15 +60,7 @@ beforeAll(async () => {
   org = await createOrganization(app, ROOT_KEY, 'faults');
   // Credentials on the parent (root): the order's organization uses its nearest ancestor's.
   const root = (await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).body.id;
-  await putCredential(root, 'numbers.url', `${sim.url}/numbers`);
-  await putCredential(root, 'numbers.apiKey', sim.options.numbersApiKey);
-  await putCredential(root, 'redirection.url', `${sim.url}/redirection`);
-  await putCredential(root, 'redirection.username', sim.options.redirectionUsername);
-  await putCredential(root, 'redirection.password', sim.options.redirectionPassword);
-  await putCredential(root, 'sipTrunk.providerName', 'Demo SIP');
-  await putCredential(root, 'sipTrunk.host', 'sip.example.net');
-  await putCredential(root, 'sipTrunk.account', 'acct-1');
-  await putCredential(root, 'sipTrunk.password', TRUNK_PASSWORD);
+  for (const [key, value] of Object.entries(simulatorCredentials(sim, TRUNK_PASSWORD))) await putCredential(root, key, value);
 });
 beforeEach(() => {
   sim.reset();

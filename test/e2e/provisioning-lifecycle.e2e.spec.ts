@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
 /** The whole life of an order against the simulator over real HTTP (issue 5, "Tests"). */
 const TOKEN = 'canary-lifecycle-token-51d0c7';
@@ -42,15 +43,7 @@ async function waitFor(id: number, statuses: string[], timeoutMs = 20_000) {
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, tenants: [{ name: 'pbx1', tokens: [TOKEN, 'second-token'] }] });
   app = await startTestApp({ EXECUTOR_POLL_MS: '50' });
-  await putCredential('numbers.url', `${sim.url}/numbers`);
-  await putCredential('numbers.apiKey', sim.options.numbersApiKey);
-  await putCredential('redirection.url', `${sim.url}/redirection`);
-  await putCredential('redirection.username', sim.options.redirectionUsername);
-  await putCredential('redirection.password', sim.options.redirectionPassword);
-  await putCredential('sipTrunk.providerName', 'Demo SIP');
-  await putCredential('sipTrunk.host', 'sip.example.net');
-  await putCredential('sipTrunk.account', 'acct-1');
-  await putCredential('sipTrunk.password', 'canary-trunk-password-9f2');
+  for (const [key, value] of Object.entries(simulatorCredentials(sim, 'canary-trunk-password-9f2'))) await putCredential(key, value);
 });
 afterAll(async () => {
   await app?.close();
