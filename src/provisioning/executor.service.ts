@@ -68,6 +68,12 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
     return [...this.running.keys()];
   }
 
+  /** How long after a claim or heartbeat was SENT this instance may rely on the lease (see RunControl.leaseValidUntil). */
+  private leaseValidFrom(sentAt: number): number {
+    const leaseMs = this.settings.executor.leaseSeconds * 1000;
+    return sentAt + leaseMs - Math.min(1000, leaseMs / 10);
+  }
+
   /** One poll: claims as many due orders as there is room for, and starts them. Exposed for tests. */
   async tick(): Promise<void> {
     if (!this.started || this.stopping || this.ticking) return;
@@ -75,8 +81,9 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
     if (free <= 0) return;
     this.ticking = true;
     try {
+      const sentAt = Date.now();
       const claimed = await this.journal.claim(this.id, free);
-      for (const order of claimed) this.start(order);
+      for (const order of claimed) this.start(order, this.leaseValidFrom(sentAt));
     } catch (error) {
       this.logger.error(`claiming orders failed: ${(error as Error).message}`);
     } finally {
@@ -84,13 +91,13 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
     }
   }
 
-  private start(order: ClaimedOrder): void {
+  private start(order: ClaimedOrder, leaseValidUntil: number): void {
     if (order.takenOverFrom) {
       this.takeOvers++;
       this.metrics.leaseTakenOver();
       this.logger.warn(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`);
     }
-    const control: RunControl = { lost: false, draining: false };
+    const control: RunControl = { lost: false, draining: false, leaseValidUntil };
     const done = logContext
       .run({ orderId: order.id, organizationId: order.organizationId }, () => this.runner.run(this.id, order, control))
       .catch((error: unknown) => {
@@ -109,14 +116,19 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
   private async heartbeat(): Promise<void> {
     if (this.halted || this.running.size === 0) return;
     const ids = [...this.running.keys()];
+    const sentAt = Date.now();
     try {
       const held = await this.journal.heartbeat(this.id, ids);
       for (const id of ids) {
         const run = this.running.get(id);
-        if (run && !held.has(id)) run.control.lost = true;
+        if (!run) continue;
+        if (held.has(id)) run.control.leaseValidUntil = this.leaseValidFrom(sentAt);
+        else run.control.lost = true;
       }
     } catch (error) {
+      // PostgreSQL unreachable: the runs keep going only while their leases surely hold.
       this.logger.error(`lease heartbeat failed: ${(error as Error).message}`);
+      for (const run of this.running.values()) if (Date.now() >= run.control.leaseValidUntil) run.control.lost = true;
     }
   }
 

@@ -137,13 +137,13 @@ export class OrderJournal {
     });
   }
 
-  /** Extends the leases of the orders this instance runs; returns those it still holds. */
+  /** Extends the unexpired leases of the orders this instance runs; returns those it still holds (an expired lease is lost). */
   async heartbeat(me: string, orderIds: number[]): Promise<Set<number>> {
     if (orderIds.length === 0) return new Set();
     const rows = rowsOf<{ id: number }>(
       await this.dataSource.query(
         `UPDATE orders SET locked_until = now() + make_interval(secs => $3)
-          WHERE id = ANY($2::int[]) AND locked_by = $1 AND status = 'IN_PROGRESS'
+          WHERE id = ANY($2::int[]) AND locked_by = $1 AND status = 'IN_PROGRESS' AND locked_until > now()
           RETURNING id`,
         [me, orderIds, this.lease],
       ),
@@ -171,10 +171,14 @@ export class OrderJournal {
     );
   }
 
-  /** Locks the order row if this instance holds it; throws LeaseLostError otherwise. */
+  /**
+   * Locks the order row if this instance holds an unexpired lease on it; throws LeaseLostError
+   * otherwise. An expired lease is lost even before another instance claims it: the claim and this
+   * check are then mutually exclusive under the row lock, so two instances never both pass.
+   */
   private async fence(manager: EntityManager, orderId: number, me: string): Promise<{ status: OrderStatus }> {
     const rows: { status: OrderStatus }[] = await manager.query(
-      `SELECT status FROM orders WHERE id = $1 AND locked_by = $2 AND status = 'IN_PROGRESS' FOR UPDATE`,
+      `SELECT status FROM orders WHERE id = $1 AND locked_by = $2 AND status = 'IN_PROGRESS' AND locked_until > now() FOR UPDATE`,
       [orderId, me],
     );
     if (rows.length === 0) throw new LeaseLostError(orderId);

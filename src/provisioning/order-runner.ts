@@ -23,6 +23,18 @@ export interface RunControl {
   lost: boolean;
   /** Set on shutdown: start no new step. */
   draining: boolean;
+  /**
+   * Until when (Date.now() ms) this instance surely holds the lease: the send time of the last claim or
+   * heartbeat that held it, plus LEASE_SECONDS, minus a safety margin. The database's `locked_until` is
+   * never earlier, so past this moment another instance may have taken the order over (for example
+   * while heartbeats failed because PostgreSQL was unreachable): no request goes to Xelion after it.
+   */
+  leaseValidUntil: number;
+}
+
+/** May this run still call Xelion or start a step? (Lease held, by the local clock too.) */
+export function holdsLease(control: RunControl): boolean {
+  return !control.lost && Date.now() < control.leaseValidUntil;
 }
 
 export type RunOutcome = 'completed' | 'failed' | 'released' | 'lost';
@@ -82,7 +94,7 @@ export class OrderRunner {
     );
     try {
       const token = this.openToken(order);
-      const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token });
+      const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control) });
       const journal = journalView(steps, outputs);
       const configuration = order.configuration as Configuration;
       await this.runSteps(steps, stepDependencies(steps, configuration), outputs, writer, order, control, (step, attempt) => ({
@@ -201,7 +213,7 @@ export class OrderRunner {
   ): Promise<void> {
     const handler = STEP_HANDLERS[step.kind as StepKind];
     for (let tryInRun = 1; ; tryInRun++) {
-      if (control.lost) throw new LeaseLostError(order.id);
+      if (!holdsLease(control)) throw new LeaseLostError(order.id);
       if (control.draining) throw new DrainingError();
       const attempt = await writer.begin(step.seq, step.name);
       let output: StepOutput;
@@ -209,10 +221,11 @@ export class OrderRunner {
         output = await this.metrics.timeStep(step.kind, () => handler(contextFor(step, attempt)));
       } catch (error) {
         if (error instanceof LeaseLostError || error instanceof DrainingError) throw error;
+        // A call cancelled because the lease ran out (XelionCallCancelledError), or any error seen after it.
+        if (!holdsLease(control)) throw new LeaseLostError(order.id);
         const classified = classifyError(error);
         this.logger.warn(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`);
         if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN) {
-          if (control.lost) throw new LeaseLostError(order.id);
           await writer.noteError(step.seq, stepError(classified));
           await sleep(STEP_BACKOFF_MS * 2 ** (tryInRun - 1) * (0.5 + Math.random() / 2));
           continue;
@@ -223,7 +236,7 @@ export class OrderRunner {
           classified.code === TENANT_TOKEN_REJECTED,
         );
       }
-      if (control.lost) throw new LeaseLostError(order.id);
+      if (!holdsLease(control)) throw new LeaseLostError(order.id);
       // The writer adds the output to `outputs` when it is committed: only then may dependents start.
       await writer.finish(step.seq, output as Record<string, unknown>);
       return;

@@ -139,6 +139,8 @@ export interface TenantAccess {
   serverUrl: string;
   tenant: string;
   token: string;
+  /** Asked before every request to the tenant; false cancels it (see RunControl.leaseValidUntil). */
+  mayCall?: () => boolean;
 }
 
 /** Builds the gateway of one tenant (one per order run); an abstract class so that Nest can inject it. */

@@ -14,6 +14,8 @@ export interface XelionTenantAccess {
   tenant: string;
   /** `Xelion-Tenant-Token`: goes into `Authorization: xelion {token}`, nowhere else. */
   token: string;
+  /** Asked before every request; false cancels it (the executor: the order's lease is lost or running out). */
+  mayCall?: () => boolean;
 }
 
 export interface XelionClientOverrides {
@@ -26,7 +28,7 @@ export interface XelionClientOverrides {
 /** Retries for Xelion: 429 bursts may need several rounds, so more attempts than the default. */
 export const XELION_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
 
-type FactorySettings = Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'>;
+type FactorySettings = Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'> & Partial<Pick<RuntimeSettings, 'instanceId'>>;
 
 /**
  * Builds the client of one tenant. Settings: XELION_MAX_CONCURRENCY (requests in flight per tenant, in
@@ -63,6 +65,8 @@ export class XelionClientFactory implements OnModuleDestroy {
         pageSize: overrides.pageSize,
         sleep: overrides.sleep,
         observe: this.metrics?.observeXelion,
+        mayCall: access.mayCall,
+        userAgent: this.settings.instanceId ? `xelion-provisioning-service (instance ${this.settings.instanceId})` : 'xelion-provisioning-service',
       },
       access.token,
     );

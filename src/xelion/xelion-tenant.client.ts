@@ -14,7 +14,7 @@ import {
 } from '../common/http/outbound-http.js';
 import type { SafeAgents } from '../common/http/url-safety.js';
 import { isRepeatable, XelionPatch, type PatchOperation } from './xelion-patch.builder.js';
-import { XelionAuthError, XelionError, XelionNotFoundError, XelionPermanentError, XelionRetryableError } from './xelion.errors.js';
+import { XelionAuthError, XelionCallCancelledError, XelionError, XelionNotFoundError, XelionPermanentError, XelionRetryableError } from './xelion.errors.js';
 import type { Semaphore } from './tenant.semaphore.js';
 import type {
   Addressable,
@@ -67,6 +67,10 @@ export interface XelionClientOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Told of every HTTP request's end (metrics): `status` undefined when no answer came. */
   observe?: (method: string, status: number | undefined, startedMs: number) => void;
+  /** Asked right before every request (retries included); false cancels the call (XelionCallCancelledError). */
+  mayCall?: () => boolean;
+  /** Sent as User-Agent (Xelion's logs then name the instance that called). */
+  userAgent?: string;
 }
 
 export interface XelionCallStats {
@@ -143,7 +147,11 @@ export class XelionTenantClient {
     this.pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
     const base = outboundAxiosConfig({ agents: options.agents, timeoutMs: options.timeoutMs });
     // The token lives only in this header object; it is never logged and never part of an error.
-    this.axiosConfig = { ...base, headers: { Authorization: `xelion ${token}`, Accept: 'application/json' }, responseType: 'json' };
+    this.axiosConfig = {
+      ...base,
+      headers: { Authorization: `xelion ${token}`, Accept: 'application/json', ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}) },
+      responseType: 'json',
+    };
   }
 
   /** HTTP calls made by this client so far (retries included) — for the benchmark. */
@@ -178,6 +186,8 @@ export class XelionTenantClient {
           if (attempt > 1) this.counters.retries += 1;
           const release = await this.options.semaphore.acquire();
           try {
+            // Checked after the wait for a slot, right before sending: the wait may have been long.
+            if (this.options.mayCall && !this.options.mayCall()) throw new XelionCallCancelledError(info);
             this.counters.calls += 1;
             const started = performance.now();
             const response = await this.http.request({ ...this.axiosConfig, method, url: `${this.baseUrl}${path}`, params, data: body }).catch((error: unknown) => {
@@ -228,7 +238,7 @@ export class XelionTenantClient {
   }
 
   private transportError(kind: CallKind, info: string, error: unknown): Error {
-    if (error instanceof XelionError) return error;
+    if (error instanceof XelionError || error instanceof XelionCallCancelledError) return error;
     const unsafe = unsafeUrlCause(error);
     if (unsafe) return unsafe;
     if (isRetryableTransportError(error)) {

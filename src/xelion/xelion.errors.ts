@@ -48,6 +48,17 @@ export class XelionPermanentError extends XelionError {
   }
 }
 
+/**
+ * The caller withdrew its permission to call Xelion (`mayCall` answered false: the order's lease is
+ * lost or about to run out) before a request was sent. Nothing was sent for this attempt.
+ */
+export class XelionCallCancelledError extends Error {
+  constructor(readonly info: string) {
+    super(`${info}: not sent: the caller may no longer call Xelion`);
+    this.name = 'XelionCallCancelledError';
+  }
+}
+
 export class XelionRetryableError extends XelionError {
   override readonly retryable = true;
   constructor(

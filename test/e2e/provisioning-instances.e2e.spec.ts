@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type RunningApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config/settings.js';
@@ -155,5 +156,57 @@ describe('several instances', () => {
     expect(state.organisations).toHaveLength(50);
     expect(state.users).toHaveLength(100);
     expect(state.phones).toHaveLength(50);
+  });
+
+  it.skipIf(!postgres)('an executor whose heartbeats stop (PostgreSQL out of its reach) sends nothing to Xelion once its lease may have run out', async () => {
+    sim.reset();
+    sim.addToken('pbx1', TOKEN);
+    sim.setOptions({ latencyMs: 150, recordRequests: true });
+    await first.dataSource.query(`DELETE FROM orders`);
+    first.app.get(ExecutorService).halt();
+    for (const instance of others) instance.executor.halt();
+    const stalled = await startInstance(first, { LEASE_SECONDS: '2' });
+    others.push(stalled);
+    const big = {
+      version: 1,
+      organization: { name: 'Stalled heartbeat' },
+      users: Array.from({ length: 12 }, (_, i) => ({ email: `stall${i}@instances.example`, lastName: `Stall ${i}`, internalNumber: String(400 + i) })),
+    };
+    const id = await provision(stalled.baseUrl, big);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [row] = await first.dataSource.query(`SELECT progress_done FROM orders WHERE id = $1`, [id]);
+      if (row.progress_done >= 2) break;
+      if (Date.now() > deadline) throw new Error('the order did not get going');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // No more claims and no more heartbeats from here on, as if its connection to PostgreSQL were gone
+    // (the last heartbeat was sent before now); the run itself goes on.
+    stalled.executor.onModuleDestroy();
+    stalled.running.app.get(SchedulerRegistry).deleteInterval('order-executor.heartbeat');
+    const stoppedAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const agent = `xelion-provisioning-service (instance ${stalled.running.settings.instanceId})`;
+    const sent = sim.requests('pbx1').filter((r) => r.agent === agent);
+    expect(sent.length).toBeGreaterThan(0);
+    // LEASE_SECONDS = 2: nothing started later than 2 s after the last heartbeat was sent.
+    expect(sent.filter((r) => r.startedAt > stoppedAt + 2_000)).toEqual([]);
+    expect(stalled.executor.runningOrderIds).toEqual([]);
+
+    const rescuer = await startInstance(first, { LEASE_SECONDS: '2' });
+    others.push(rescuer);
+    const until = Date.now() + 30_000;
+    let order: { status: string } | undefined;
+    while (Date.now() < until) {
+      [order] = await first.dataSource.query(`SELECT status FROM orders WHERE id = $1`, [id]);
+      if (order!.status === 'COMPLETED' || order!.status === 'FAILED') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    sim.setOptions({ latencyMs: 0, recordRequests: false });
+    expect(order?.status).toBe('COMPLETED');
+    const state = sim.dump('pbx1') as Record<string, Record<string, unknown>[]>;
+    expect(state.users).toHaveLength(12);
+    expect(state.persons).toHaveLength(12);
+    expect(new Set(state.phoneLines.map((l) => l.commonName)).size).toBe(state.phoneLines.length);
   });
 });

@@ -12,7 +12,7 @@ import { NumberProviderError, RedirectionError } from '../../src/xelion/external
 import { XelionClientFactory, type XelionClientOverrides } from '../../src/xelion/xelion-client.factory.js';
 import { lineRef, XelionPatch } from '../../src/xelion/xelion-patch.builder.js';
 import type { XelionTenantClient } from '../../src/xelion/xelion-tenant.client.js';
-import { XelionAuthError, XelionNotFoundError, XelionPermanentError, XelionRetryableError } from '../../src/xelion/xelion.errors.js';
+import { XelionAuthError, XelionCallCancelledError, XelionNotFoundError, XelionPermanentError, XelionRetryableError } from '../../src/xelion/xelion.errors.js';
 import { XelionModule } from '../../src/xelion/xelion.module.js';
 import { createPhone as simCreatePhone } from '../../tools/xelion-simulator/model.js';
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
@@ -63,6 +63,21 @@ describe('Xelion client against the simulator (real HTTP)', () => {
       expect((await client.serverVersion()).apiVersionMajor).toBe(1);
       expect((await client.me()).userName).toBe('admin@pbx1');
       expect(client.stats.calls).toBe(2);
+    });
+
+    it('names the instance in User-Agent, and sends nothing once mayCall() answers false (a lost lease)', async () => {
+      sim.setOptions({ recordRequests: true });
+      let allowed = true;
+      const named = new XelionClientFactory(new HttpService(axios.create()), { ...settings(), instanceId: 'inst-7' } as RuntimeSettings);
+      const guarded = named.forTenant({ serverUrl: sim.url, tenant: SIM_TENANT, token: SIM_TOKEN, mayCall: () => allowed }, fast);
+      await guarded.me();
+      expect(sim.requests(SIM_TENANT).map((r) => r.agent)).toEqual(['xelion-provisioning-service (instance inst-7)']);
+      allowed = false;
+      const error = await caught(guarded.findOrganisation('Acme'));
+      expect(error).toBeInstanceOf(XelionCallCancelledError);
+      expect(sim.requests(SIM_TENANT)).toHaveLength(1);
+      expect(guarded.stats.calls).toBe(1);
+      named.onModuleDestroy();
     });
 
     it('maps 401 to XelionAuthError "the tenant token was rejected", without the token, and is not retried', async () => {

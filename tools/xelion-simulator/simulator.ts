@@ -76,6 +76,8 @@ export interface SimulatorOptions {
   redirectionPassword: string;
   /** Seed for the random faults (reproducible runs); null = Math.random. */
   seed: number | null;
+  /** Keep a log of every tenant API request (who sent it, when it started and ended) for `requests()`. */
+  recordRequests: boolean;
 }
 
 export const DEFAULT_OPTIONS: SimulatorOptions = {
@@ -95,7 +97,21 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   redirectionUsername: 'demo',
   redirectionPassword: 'demo-redirection-password',
   seed: null,
+  recordRequests: false,
 };
+
+/** One tenant API request in the log (`recordRequests`): the chaos suite checks who worked on a tenant when. */
+export interface RequestRecord {
+  tenant: string;
+  method: string;
+  path: string;
+  /** The User-Agent header: the service names its instance there. */
+  agent: string;
+  /** performance.now() when the request arrived and when it was answered. */
+  startedAt: number;
+  endedAt: number;
+  status: number;
+}
 
 export interface Reservation {
   number: string;
@@ -122,6 +138,8 @@ export class SimulatorState {
   readonly registrations = new Map<string, Registration>();
   readonly externalCalls = new Map<string, number>();
   faults: (FaultRule & { remaining: number })[] = [];
+  /** Tenant API requests, in arrival order, when `recordRequests` is on. */
+  readonly requestLog: RequestRecord[] = [];
   /** Pending 429s of the current burst, and calls since the last burst. */
   burstLeft = 0;
   sinceBurst = 0;
@@ -171,6 +189,8 @@ export interface RunningSimulator {
   dump(tenant: string): Obj;
   /** The `/_sim/tenants/{tenant}/calls` summary. */
   calls(tenant: string): CallSummary;
+  /** The logged tenant API requests (`recordRequests`), in arrival order; of one tenant, or all. */
+  requests(tenant?: string): RequestRecord[];
   close(): Promise<void>;
 }
 
@@ -558,7 +578,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   function setOptions(changes: Partial<SimulatorOptions>): void {
     const allowed: (keyof SimulatorOptions)[] = [
       'latencyMs', 'latencyJitterMs', 'errorRate', 'errorPhase', 'burst429', 'burst429Every', 'concurrencyLimit',
-      'retryAfter', 'maxPageSize', 'numbersApiKey', 'redirectionUsername', 'redirectionPassword', 'seed',
+      'retryAfter', 'maxPageSize', 'numbersApiKey', 'redirectionUsername', 'redirectionPassword', 'seed', 'recordRequests',
     ];
     for (const key of Object.keys(changes) as (keyof SimulatorOptions)[]) {
       if (!allowed.includes(key)) throw new HttpAnswer({ status: 400, body: { error: `unknown or fixed option ${key}` } });
@@ -582,6 +602,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     state.registrations.clear();
     state.externalCalls.clear();
     state.faults = [];
+    state.requestLog.length = 0;
     seed();
   }
 
@@ -670,9 +691,15 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     const path = url.pathname.split('/').filter(Boolean).map((part) => decodeURIComponent(part));
     let answer: Answer;
     let info = `resource=${req.method} ${url.pathname}`;
+    const isTenantApi = path[0] === 'api' && path[1] === 'v1' && path.length >= 3;
+    const record: RequestRecord | undefined =
+      options.recordRequests && isTenantApi
+        ? { tenant: path[2], method: req.method ?? '', path: `/${path.slice(3).join('/')}`, agent: String(req.headers['user-agent'] ?? ''), startedAt: performance.now(), endedAt: 0, status: 0 }
+        : undefined;
+    if (record) state.requestLog.push(record);
     try {
       const body = await readBody(req);
-      if (path[0] === 'api' && path[1] === 'v1' && path.length >= 3) {
+      if (isTenantApi) {
         info = `resource=${req.method} /${path.slice(3).join('/')}`;
         answer = await tenantApi(req, path[2], path.slice(3), url.searchParams, body);
       } else if (path[0] === '_sim') {
@@ -692,6 +719,10 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     if (answer.body !== undefined && answer.status !== 204) {
       payload = JSON.stringify(answer.body);
       headers['content-type'] = 'application/json';
+    }
+    if (record) {
+      record.endedAt = performance.now();
+      record.status = answer.status;
     }
     res.writeHead(answer.status, headers);
     res.end(payload);
@@ -724,6 +755,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     revokeToken: (tenant, token) => void state.tenant(tenant).tokens.delete(token),
     dump,
     calls,
+    requests: (tenant) => (tenant === undefined ? [...state.requestLog] : state.requestLog.filter((entry) => entry.tenant === tenant)),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
