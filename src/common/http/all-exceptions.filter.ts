@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../../database/database-unavailable.js';
 import { reasonPhrase } from './error-response.js';
 
 interface FastifyLikeError {
@@ -10,7 +11,8 @@ interface FastifyLikeError {
 
 /**
  * Turns every error into `{ statusCode, error, message, details? }`. Known HTTP errors keep their
- * message; anything unexpected is a 500 that names the request id and nothing else.
+ * message; PostgreSQL out of reach is a 503 with Retry-After (send the request again); anything
+ * unexpected is a 500 that names the request id and nothing else.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -19,6 +21,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      const body = {
+        statusCode: 503,
+        error: reasonPhrase(503),
+        message: 'The database is unavailable for a moment; send the request again shortly (POST /api/v1/provision with the same Idempotency-Key)',
+        requestId: request.id,
+      };
+      void reply.status(503).header('retry-after', '2').header('content-type', 'application/json; charset=utf-8').send(body);
+      return;
+    }
     const { status, body } = this.toBody(exception, request);
     if (status >= 500) {
       this.logger.error(exception instanceof Error ? exception : String(exception));
