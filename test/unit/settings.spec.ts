@@ -17,6 +17,8 @@ describe('loadSettings', () => {
       outboundAllowPrivate: false,
       executor: { enabled: true, pollMs: 500, concurrency: 4, leaseSeconds: 30 },
       xelion: { maxConcurrency: 4, timeoutMs: 15000 },
+      metrics: { port: undefined, token: undefined },
+      limits: { ratePerMinute: 600, maxUnfinishedOrders: 1000 },
     });
   });
 
@@ -32,6 +34,13 @@ describe('loadSettings', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ OUTBOUND_ALLOW_PRIVATE: 'maybe' }, 'OUTBOUND_ALLOW_PRIVATE'],
     [{ EXECUTOR_CONCURRENCY: '0' }, 'EXECUTOR_CONCURRENCY'],
+    [{ METRICS_PORT: 'nine' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: '65536' }, 'METRICS_PORT'],
+    [{ METRICS_TOKEN: 'short-token' }, 'METRICS_TOKEN'],
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
+    [{ MAX_UNFINISHED_ORDERS: 'lots' }, 'MAX_UNFINISHED_ORDERS'],
+    [{ MAX_UNFINISHED_ORDERS: '10000001' }, 'MAX_UNFINISHED_ORDERS'],
   ])('rejects %j naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -48,5 +57,12 @@ describe('loadSettings', () => {
     const settings = loadSettings({ DATABASE_URL: 'postgresql://u@h/db', ENCRYPTION_KEY: KEY, ENCRYPTION_KEYS_PREVIOUS: ` ${KEY} , ${KEY}` });
     expect(settings.encryptionKey).toHaveLength(32);
     expect(settings.previousEncryptionKeys).toHaveLength(2);
+  });
+
+  it('reads the metrics and limit settings; 0 turns a limit off', () => {
+    const settings = loadSettings({ METRICS_PORT: '9464', METRICS_TOKEN: 'a-scraper-token-of-32-characters', RATE_LIMIT_PER_MINUTE: '0', MAX_UNFINISHED_ORDERS: '25' });
+    expect(settings.metrics).toEqual({ port: 9464, token: 'a-scraper-token-of-32-characters' });
+    expect(settings.limits).toEqual({ ratePerMinute: 0, maxUnfinishedOrders: 25 });
+    expect(loadSettings({ MAX_UNFINISHED_ORDERS: '0' }).limits.maxUnfinishedOrders).toBe(0);
   });
 });
