@@ -16,7 +16,39 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER }, API_KEY_SCHEME)
     .addSecurityRequirements(API_KEY_SCHEME)
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponse] });
+  return addCommonResponses(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponse] }));
+}
+
+/** Routes outside the rate limit and the database (README "Operations"). */
+const UNLIMITED = /^\/(health|metrics)(\/|$)/;
+
+/**
+ * The answers every limited route can give whatever its controller says (README "Operations",
+ * "Limits"): 429 from the rate limit per API key (and, on POST /api/v1/provision, from
+ * MAX_UNFINISHED_ORDERS), and 503 while the database is out of reach — both with Retry-After.
+ */
+function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
+  const error = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } };
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before sending the request again', schema: { type: 'integer' } } };
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (UNLIMITED.test(path)) continue;
+    for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
+      const operation = item[method];
+      if (!operation) continue;
+      const unfinished = path === '/api/v1/provision' && method === 'post' ? '; or the organization has MAX_UNFINISHED_ORDERS unfinished orders already (the message says so)' : '';
+      operation.responses['429'] ??= {
+        description: `Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up${unfinished}`,
+        headers: retryAfter,
+        content: error,
+      };
+      operation.responses['503'] ??= {
+        description: 'The database is out of reach for a moment: send the request again after Retry-After',
+        headers: retryAfter,
+        content: error,
+      };
+    }
+  }
+  return document;
 }
 
 /** Swagger UI at /api/docs and the document at /api/docs-json, both public. */

@@ -23,4 +23,21 @@ describe('OpenAPI', () => {
     expect(json.body.components.securitySchemes['api-key']).toEqual({ type: 'apiKey', in: 'header', name: 'X-Auth-Key' });
     expect(json.body.paths['/api/v1/organizations/{id}'].get).toBeDefined();
   });
+
+  it('documents 429 and 503 with Retry-After on every rate-limited route, and only there', () => {
+    const document = createOpenApiDocument(app.app);
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!['get', 'put', 'post', 'patch', 'delete'].includes(method)) continue;
+        const responses = (operation as { responses: Record<string, { headers?: Record<string, unknown> }> }).responses;
+        if (/^\/(health|metrics)/.test(path)) {
+          expect(responses['429'], `${method} ${path}`).toBeUndefined();
+          continue;
+        }
+        expect(responses['429']?.headers?.['Retry-After'], `${method} ${path}`).toBeDefined();
+        expect(responses['503']?.headers?.['Retry-After'], `${method} ${path}`).toBeDefined();
+      }
+    }
+    expect(JSON.stringify(document.paths['/api/v1/provision'].post!.responses['429'])).toContain('MAX_UNFINISHED_ORDERS');
+  });
 });
