@@ -6,10 +6,10 @@
  *   npm run build && node dist/bench/http.bench.js
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describeLoad, load, type LoadResult } from './support/load.js';
 import { machine, writeSection } from './support/report.js';
 import { startServerProcess } from './support/server-process.js';
+import { createScratchDatabase } from '../tools/support/postgres-admin.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 32;
@@ -75,21 +75,8 @@ window; it is not done.`,
   return { bare: bareResult, service: serviceResult, ratio };
 }
 
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `xps_bench_http_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  return createScratchDatabase(serverUrl, 'xps_bench_http');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

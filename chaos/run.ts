@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { api } from '../scripts/support/api.js';
 import { WebhookReceiver } from '../test/support/webhook-receiver.js';
+import { createScratchDatabase } from '../tools/support/postgres-admin.js';
+import { mulberry32 } from '../tools/support/random.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, type OrderOutcome, type TenantDump } from './checks.js';
@@ -70,16 +72,6 @@ const LEASE_SECONDS = 3;
 const MIN_HANDOVER_MS = Math.min(1000, (LEASE_SECONDS * 1000) / 10);
 const ADMIN_URL = process.env.CHAOS_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(SEED);
 const between = (min: number, max: number) => min + random() * (max - min);
 
@@ -93,15 +85,6 @@ function projectRoot(): string {
   return dir;
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The local cluster's restart command, or why there is none. */
 function pgRestartCommand(): { file: string; args: string[] } | string {
@@ -187,11 +170,8 @@ async function main(): Promise<number> {
   if (typeof restart === 'string' && !args['no-pg-restart']) throw new Error(`cannot restart PostgreSQL: ${restart}; run with --no-pg-restart to go without`);
 
   const logDir = mkdtempSync(join(tmpdir(), 'xps-chaos-'));
-  const database = `xps_chaos_${Date.now()}_${process.pid}`;
-  const databaseUrl = new URL(ADMIN_URL);
-  databaseUrl.pathname = `/${database}`;
-  say(`seed ${SEED}; ${ORDERS} orders, ${INSTANCES} instances, ${DURATION_MS / 1000} s of chaos; database ${database}; logs in ${logDir}`);
-  await admin(`CREATE DATABASE ${database}`);
+  const database = await createScratchDatabase(ADMIN_URL, 'xps_chaos');
+  say(`seed ${SEED}; ${ORDERS} orders, ${INSTANCES} instances, ${DURATION_MS / 1000} s of chaos; database ${database.name}; logs in ${logDir}`);
 
   const orders = chaosOrders(ORDERS, ORGANIZATIONS);
   const sim = await startSimulator({
@@ -206,7 +186,7 @@ async function main(): Promise<number> {
   const rootKey = `chaos-root-${randomBytes(24).toString('hex')}`;
   const env: Record<string, string> = {
     NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl.toString(),
+    DATABASE_URL: database.url,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ROOT_API_KEY: rootKey,
     OUTBOUND_ALLOW_PRIVATE: 'true',
@@ -225,7 +205,7 @@ async function main(): Promise<number> {
   };
   const fleet = await Fleet.create(INSTANCES, script, env, logDir);
   const secrets: string[] = [rootKey, env.ENCRYPTION_KEY, ...orders.map((order) => order.token)];
-  const pool = new pg.Pool({ connectionString: databaseUrl.toString(), max: 2 });
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   pool.on('error', () => undefined); // PostgreSQL restarts during the run
 
   try {
@@ -410,7 +390,7 @@ async function main(): Promise<number> {
     await pool.end().catch(() => undefined);
     await receiver.close();
     await sim.close();
-    if (!args.keep) await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch((error: Error) => say(`could not drop ${database}: ${error.message}`));
+    if (!args.keep) await database.drop().catch((error: Error) => say(`could not drop ${database.name}: ${error.message}`));
   }
 }
 

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../tools/support/free-port.js';
 import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
 import { request } from '../support/test-app.js';
 
@@ -24,13 +24,6 @@ let port: number;
 let child: ChildProcess | null = null;
 let output = '';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
-  const { port: free } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return free;
-}
 
 async function startProcess(): Promise<ChildProcess> {
   const { DATABASE_URL: _ignored, ...env } = process.env;

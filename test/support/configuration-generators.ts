@@ -4,20 +4,13 @@
  * random generator. Plain JSON data, as a client would send it.
  */
 
+import { mulberry32 } from '../../tools/support/random.js';
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
 /** A small, seeded PRNG (mulberry32), so that every fuzz run can be repeated from its seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = mulberry32;
 
 const FIRST_NAMES = ['Natsu', 'Lucy', 'Gray', 'Erza', 'Wendy', 'Gajeel', 'Juvia', 'Levy', 'Mira', 'Elfman', 'Lisanna', 'Cana', 'Laxus', 'Makarov', 'Romeo', 'Happy'];
 const LAST_NAMES = ['Dragneel', 'Heartfilia', 'Fullbuster', 'Scarlet', 'Marvell', 'Redfox', 'Lockser', 'McGarden', 'Strauss', 'Alberona', 'Dreyar', 'Conbolt'];
