@@ -382,8 +382,9 @@ async function main(): Promise<number> {
     }
     const failed = results.some((r) => r.violations.length > 0);
     console.log('');
-    console.log(`${failed ? 'FAILED' : 'PASSED'} in ${report.wallSeconds} s (seed ${SEED}; report and logs in ${logDir})`);
-    if (!failed && !args.keep) rmSync(logDir, { recursive: true, force: true });
+    const kept = failed || args.keep;
+    console.log(`${failed ? 'FAILED' : 'PASSED'} in ${report.wallSeconds} s (seed ${SEED}${kept ? `; report and logs in ${logDir}` : ''})`);
+    if (!kept) rmSync(logDir, { recursive: true, force: true });
     return failed ? 1 : 0;
   } finally {
     for (const instance of fleet.instances) await instance.kill();

@@ -12,7 +12,9 @@ export interface ServerProcess {
  * generator) and waits for it to print `{"listening": port}` on a line of stdout.
  */
 export async function startServerProcess(script: string, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the server under the load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start within ${timeoutMs} ms`)), timeoutMs);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));

@@ -21,6 +21,7 @@ export class MissingCredentialError extends Error {
 }
 
 interface ResolvedRow {
+  key: string;
   organization_id: number;
   sealed_value: string;
 }
@@ -30,8 +31,8 @@ interface ResolvedRow {
  * Xelion (../shared/spec/xelion-api.md, "External services beside Xelion"; Provisioning Guide,
  * "Storing Third-Party Credentials": stored encrypted, never recoverable through the API).
  *
- * Values are sealed before they reach the database and opened only by `resolve`, one at a time, for
- * one use. Nothing here logs or returns a value, or keeps one in memory.
+ * Values are sealed before they reach the database and opened only by `resolveMany` (and `resolve`,
+ * `require`, `requireMany` on it), for one use. Nothing here logs or returns a value, or keeps one in memory.
  */
 @Injectable()
 export class CredentialsService {
@@ -44,26 +45,29 @@ export class CredentialsService {
   ) {}
 
   /**
-   * The value of `key` for `organizationId`: its own, else that of the nearest ancestor that has the
-   * key. Rows of disabled organizations are skipped (their values are not used) — including the
-   * organization's own row when it is itself disabled; refusing to provision for a disabled
-   * organization at all is the caller's decision. One query along `ancestor_ids`, no recursion;
-   * only the value returned is decrypted, and nothing is cached.
+   * The values of `keys` for `organizationId`: for each key its own, else that of the nearest ancestor
+   * that has the key (absent keys are missing from the map). Rows of disabled organizations are skipped
+   * (their values are not used) — including the organization's own row when it is itself disabled;
+   * refusing to provision for a disabled organization at all is the caller's decision. One query along
+   * `ancestor_ids`, no recursion, for all the keys one call needs; only the values returned are
+   * decrypted, and nothing is cached.
    */
-  async resolve(organizationId: number, key: string): Promise<string | undefined> {
+  async resolveMany(organizationId: number, keys: readonly string[]): Promise<Map<string, string>> {
     const rows: ResolvedRow[] = await this.dataSource.query(
-      `SELECT c.organization_id, c.sealed_value
+      `SELECT DISTINCT ON (c.key) c.key, c.organization_id, c.sealed_value
          FROM organizations target
-         JOIN credentials c ON c.organization_id = ANY(target.ancestor_ids || target.id) AND c.key = $2
+         JOIN credentials c ON c.organization_id = ANY(target.ancestor_ids || target.id) AND c.key = ANY($2::text[])
          JOIN organizations owner ON owner.id = c.organization_id
         WHERE target.id = $1 AND owner.disabled_at IS NULL
-        ORDER BY cardinality(owner.ancestor_ids) DESC
-        LIMIT 1`,
-      [organizationId, key],
+        ORDER BY c.key, cardinality(owner.ancestor_ids) DESC`,
+      [organizationId, [...keys]],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return this.box.open(row.sealed_value, credentialAad(row.organization_id, key));
+    return new Map(rows.map((row) => [row.key, this.box.open(row.sealed_value, credentialAad(row.organization_id, row.key))]));
+  }
+
+  /** The value of one key (see resolveMany), or undefined. */
+  async resolve(organizationId: number, key: string): Promise<string | undefined> {
+    return (await this.resolveMany(organizationId, [key])).get(key);
   }
 
   /** Like `resolve`, but a missing key is a MissingCredentialError that names the key and organization. */
@@ -71,6 +75,14 @@ export class CredentialsService {
     const value = await this.resolve(organizationId, key);
     if (value === undefined) throw new MissingCredentialError(organizationId, key);
     return value;
+  }
+
+  /** Every key's value in one query; the first missing key (in the order given) is a MissingCredentialError. */
+  async requireMany(organizationId: number, keys: readonly string[]): Promise<Map<string, string>> {
+    const values = await this.resolveMany(organizationId, keys);
+    const missing = keys.find((key) => !values.has(key));
+    if (missing !== undefined) throw new MissingCredentialError(organizationId, missing);
+    return values;
   }
 
   /**

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialsService, MissingCredentialError } from '../credentials/credentials.service.js';
 import { NumberProviderClient } from '../xelion/external/number-provider.client.js';
 import { RedirectionClient } from '../xelion/external/redirection.client.js';
 import { ExternalServices, type NumberReservation, type PhoneRegistration } from './external-services.js';
 
 /**
  * The services beside Xelion on the Xelion module's clients, with the organization's credentials.
- * A secret is opened (CredentialsService.resolve decrypts it) just before the one call that needs
- * it and is not kept.
+ * The secrets one call needs are opened together (CredentialsService.resolveMany decrypts them, one
+ * query) just before that call, and are not kept.
  */
 @Injectable()
 export class XelionExternalServices extends ExternalServices {
@@ -28,25 +28,23 @@ export class XelionExternalServices extends ExternalServices {
   }
 
   async requireAll(organizationId: number, keys: readonly string[]): Promise<void> {
-    for (const key of keys) await this.credentials.require(organizationId, key);
+    await this.credentials.requireMany(organizationId, keys);
   }
 
   async reserveNumber(organizationId: number, reservation: NumberReservation): Promise<string> {
-    const access = {
-      url: await this.credentials.require(organizationId, 'numbers.url'),
-      apiKey: await this.credentials.require(organizationId, 'numbers.apiKey'),
-    };
+    const values = await this.credentials.requireMany(organizationId, ['numbers.url', 'numbers.apiKey']);
+    const access = { url: values.get('numbers.url')!, apiKey: values.get('numbers.apiKey')! };
     return (await this.numbers.reserve(access, reservation)).number;
   }
 
   async registerPhone(organizationId: number, registration: PhoneRegistration): Promise<boolean> {
-    const url = await this.credentials.resolve(organizationId, 'redirection.url');
+    const keys = ['redirection.url', 'redirection.username', 'redirection.password'];
+    const values = await this.credentials.resolveMany(organizationId, keys);
+    const url = values.get('redirection.url');
     if (url === undefined) return false;
-    const access = {
-      url,
-      username: await this.credentials.require(organizationId, 'redirection.username'),
-      password: await this.credentials.require(organizationId, 'redirection.password'),
-    };
+    const missing = keys.find((key) => !values.has(key));
+    if (missing !== undefined) throw new MissingCredentialError(organizationId, missing);
+    const access = { url, username: values.get('redirection.username')!, password: values.get('redirection.password')! };
     await this.redirection.register(access, registration.macAddress, { provisioningUrl: registration.provisioningUrl, label: registration.label });
     return true;
   }

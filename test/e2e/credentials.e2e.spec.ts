@@ -182,6 +182,23 @@ describe('organization credentials', () => {
       }
     });
 
+    it('resolves several keys in one query, each from its nearest owner, decrypting only those returned', async () => {
+      await put(tree.grandparent.key, tree.grandparent.id, 'many.a', { value: 'a-from-distributor' });
+      await put(tree.self.key, tree.self.id, 'many.a', { value: 'a-from-reseller' });
+      await put(tree.parent.key, tree.parent.id, 'many.b', { value: 'b-from-parent' });
+      const box = app.app.get(SecretBox);
+      const open = vi.spyOn(box, 'open');
+      try {
+        const values = await credentials.resolveMany(tree.child.id, ['many.a', 'many.b', 'many.missing']);
+        expect(Object.fromEntries(values)).toEqual({ 'many.a': 'a-from-reseller', 'many.b': 'b-from-parent' });
+        expect(open).toHaveBeenCalledTimes(2);
+      } finally {
+        open.mockRestore();
+      }
+      await expect(credentials.requireMany(tree.child.id, ['many.a', 'many.missing', 'many.b'])).rejects.toThrow(/"many\.missing"/);
+      expect(Object.fromEntries(await credentials.requireMany(tree.sibling.id, ['many.a']))).toEqual({ 'many.a': 'a-from-distributor' });
+    });
+
     it('skips disabled organizations, including the organization itself', async () => {
       const key = 'sipTrunk.host';
       const reseller = await createOrganization(app, tree.self.key, 'to be disabled', tree.self.id);

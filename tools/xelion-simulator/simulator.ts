@@ -312,7 +312,9 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   }
 
   function list(tenant: TenantState, collection: Collection, query: URLSearchParams, info: string): Answer {
-    let items = tenant.inCollection(collection).map((obj) => tenant.view(obj));
+    // Filtered on the stored objects; only a `lines…` condition needs the derived view. Only the page is
+    // viewed (cloned): a look-up in a tenant of thousands of objects stays cheap.
+    let items = tenant.inCollection(collection);
     for (const where of query.getAll('where')) {
       const eq = where.indexOf('=');
       if (eq <= 0) throw new SimError(400, 10202, `where must be field=value, got ${JSON.stringify(where)}`);
@@ -325,8 +327,9 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
           items = [];
         }
       }
+      const derived = field === 'lines' || field.startsWith('lines.');
       items = items.filter((obj) => {
-        const value = fieldValue(obj, field);
+        const value = fieldValue(derived ? tenant.view(obj) : obj, field);
         return value !== undefined && value !== null && String(value).toLowerCase() === wanted.toLowerCase();
       });
     }
@@ -348,7 +351,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
       limit = Math.min(Number(limitText), options.maxPageSize);
     }
     const more = items.length > limit;
-    const page = items.slice(0, limit);
+    const page = items.slice(0, limit).map((obj) => tenant.view(obj));
     const include = (query.get('include') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const data = page.map((obj) => {
       const summary: Obj = { oid: obj.oid, objectType: obj.objectType, commonName: obj.commonName };
