@@ -67,6 +67,27 @@ async function statuses(): Promise<Record<string, number>> {
   return Object.fromEntries(rows.map((row) => [row.status, row.n]));
 }
 
+/** Waits until the order has `steps` steps done (it is under way). */
+async function progressReaches(id: number, steps: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const [row] = await first.dataSource.query(`SELECT progress_done FROM orders WHERE id = $1`, [id]);
+    if (row.progress_done >= steps) return;
+    if (Date.now() > deadline) throw new Error('the order did not get going');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits (30 s at most) until the order is COMPLETED or FAILED; returns its status, attempts and error. */
+async function finished(id: number): Promise<{ status: string; attempts: number; error: unknown }> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const [order] = await first.dataSource.query(`SELECT status, attempts, error FROM orders WHERE id = $1`, [id]);
+    if (order.status === 'COMPLETED' || order.status === 'FAILED' || Date.now() > until) return order;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 beforeAll(async () => {
   if (!postgres) return;
   sim = await startSimulator({ port: 0, tenants: [{ name: 'pbx1', tokens: [TOKEN] }] });
@@ -90,26 +111,14 @@ describe('several instances', () => {
     };
     const id = await provision(first.baseUrl, big);
     const victim = first.app.get(ExecutorService);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const [row] = await first.dataSource.query(`SELECT progress_done FROM orders WHERE id = $1`, [id]);
-      if (row.progress_done >= 4) break;
-      if (Date.now() > deadline) throw new Error('the order did not get going');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await progressReaches(id, 4);
     victim.halt(); // as a crash: no more writes, the lease is not released
     const [held] = await first.dataSource.query(`SELECT status, locked_by FROM orders WHERE id = $1`, [id]);
     expect(held).toMatchObject({ status: 'IN_PROGRESS', locked_by: victim.id });
 
     const rescuer = await startInstance(first, { LEASE_SECONDS: '2' });
     others.push(rescuer);
-    const until = Date.now() + 30_000;
-    let order: { status: string; attempts: number; error: unknown } | undefined;
-    while (Date.now() < until) {
-      [order] = await first.dataSource.query(`SELECT status, attempts, error FROM orders WHERE id = $1`, [id]);
-      if (order!.status === 'COMPLETED' || order!.status === 'FAILED') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const order = (await finished(id)) as { status: string; attempts: number; error: unknown };
     sim.setOptions({ latencyMs: 0 });
     expect(order).toMatchObject({ status: 'COMPLETED', attempts: 2, error: null });
     expect(rescuer.executor.takeOverCount).toBe(1);
@@ -173,13 +182,7 @@ describe('several instances', () => {
       users: Array.from({ length: 12 }, (_, i) => ({ email: `stall${i}@instances.example`, lastName: `Stall ${i}`, internalNumber: String(400 + i) })),
     };
     const id = await provision(stalled.baseUrl, big);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const [row] = await first.dataSource.query(`SELECT progress_done FROM orders WHERE id = $1`, [id]);
-      if (row.progress_done >= 2) break;
-      if (Date.now() > deadline) throw new Error('the order did not get going');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await progressReaches(id, 2);
     // No more claims and no more heartbeats from here on, as if its connection to PostgreSQL were gone
     // (the last heartbeat was sent before now); the run itself goes on.
     stalled.executor.onModuleDestroy();
@@ -195,13 +198,7 @@ describe('several instances', () => {
 
     const rescuer = await startInstance(first, { LEASE_SECONDS: '2' });
     others.push(rescuer);
-    const until = Date.now() + 30_000;
-    let order: { status: string } | undefined;
-    while (Date.now() < until) {
-      [order] = await first.dataSource.query(`SELECT status FROM orders WHERE id = $1`, [id]);
-      if (order!.status === 'COMPLETED' || order!.status === 'FAILED') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const order = (await finished(id)) as { status: string };
     sim.setOptions({ latencyMs: 0, recordRequests: false });
     expect(order?.status).toBe('COMPLETED');
     const state = sim.dump('pbx1') as Record<string, Record<string, unknown>[]>;
