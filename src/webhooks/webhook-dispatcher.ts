@@ -9,6 +9,7 @@ import { WebhookSecretsService } from './webhook-secrets.service.js';
 import { nextRetryDelay, PRODUCTION_RETRY_SCHEDULE_MS } from './webhook-retry.js';
 import { WebhookSender, type DeliveryResult } from './webhook-sender.js';
 import { WebhookWakeup } from './webhook-wakeup.js';
+import { ORDER_MESSAGE_LOCK } from './webhooks.service.js';
 
 const INTERVAL_NAME = 'webhooks-dispatcher';
 
@@ -215,7 +216,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
           [message.mid, message.token, attempts],
         );
         if (update[1] === 1) {
-          // "410 Gone stops delivery to that URL for that order": the later messages too.
+          // "410 Gone stops delivery to that URL for that order": the later messages too. The order's
+          // message lock (enqueueStatusChange) first: a message being written now either commits before
+          // this statement reads, or sees this one as gone when its turn comes — never sent after a 410.
+          await manager.query('SELECT pg_advisory_xact_lock($1, $2)', [ORDER_MESSAGE_LOCK, message.order_id]);
           await manager.query(
             `UPDATE webhook_messages SET status = 'failed', failure_reason = 'gone', next_attempt_at = NULL
               WHERE order_id = $1 AND callback_url = $2 AND mid > $3 AND status = 'pending'`,

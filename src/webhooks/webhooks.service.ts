@@ -12,7 +12,7 @@ import { orderStatusChangedBody, ORDER_STATUS_CHANGED, type OrderStatusChangeEve
 export type { OrderStatus, OrderStatusChangeEvent } from './webhook.types.js';
 
 /** Advisory lock class (first key of pg_advisory_xact_lock(int, int)) serializing one order's messages. */
-const ORDER_MESSAGE_LOCK = 0x57b0; // "WebHook Order"
+export const ORDER_MESSAGE_LOCK = 0x57b0; // "WebHook Order"
 /** Set on a transaction's query runner when it wrote a message, read after its commit. */
 const WROTE_MESSAGE = 'webhooks:wroteMessage';
 

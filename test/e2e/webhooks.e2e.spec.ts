@@ -250,6 +250,29 @@ describe('webhooks', () => {
     expect(after[2]).toMatchObject({ status: 'failed', failureReason: 'gone', attempts: [] });
   });
 
+  it.skipIf(!SERVER_URL)('410 Gone also stops a message written while the 410 arrives (PostgreSQL: two connections)', async () => {
+    const order = await newOrder('/gone-race');
+    receiver.reply = (m) => (m.path === '/gone-race' ? { status: 410, hold: true } : { status: 204 });
+    await changeStatus(app, order, null, 'NOT_STARTED');
+    await waitUntil('the first message in flight', async () => receiver.messages('/gone-race').length === 1);
+    // The next change is being written (its transaction holds the order's message lock) when the 410 comes back.
+    const webhooks = app.app.get(WebhooksService);
+    await app.dataSource.transaction(async (manager) => {
+      await manager.query('UPDATE orders SET status = $2 WHERE id = $1', [order.id, 'IN_PROGRESS']);
+      await webhooks.enqueueStatusChange(manager, { orderId: order.id, organizationId: order.organizationId, callbackUrl: order.callbackUrl, previousStatus: 'NOT_STARTED', status: 'IN_PROGRESS', error: null });
+      receiver.release(410);
+      await sleep(300); // the dispatcher records the 410 meanwhile
+    });
+    const messages = await waitUntil('both failed', async () => {
+      const all = await messagesOf(app, org.key, order.id);
+      return all.length === 2 && all.every((m) => m.status === 'failed') && all;
+    });
+    expect(messages.map((m) => m.failureReason)).toEqual(['gone', 'gone']);
+    expect(messages[1].attempts).toEqual([]);
+    await sleep(300);
+    expect(receiver.messages('/gone-race')).toHaveLength(1);
+  });
+
   it('does not follow a redirect: a 3xx is a failure to retry', async () => {
     const target = await WebhookReceiver.start([secret]);
     try {
