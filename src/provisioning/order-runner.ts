@@ -50,9 +50,15 @@ class OrderFailed extends Error {
   }
 }
 
-/** Attempts of one step within one run when Xelion stays unavailable (the client retries each call too). */
-export const STEP_ATTEMPTS_PER_RUN = 3;
+/**
+ * Attempts of one step within one run while its errors stay retryable (429/5xx/timeouts after the
+ * client's own retries, or a create whose outcome is unknown). Waits of 0.5, 1, 2, 4, 8, 8, 8 s (±25 %)
+ * between them: a Xelion that misbehaves for up to ~30 s does not fail the order, a longer outage does,
+ * with its cause (issue 5: "429 bursts and random 500s → completes"). Each attempt looks up first.
+ */
+export const STEP_ATTEMPTS_PER_RUN = 8;
 const STEP_BACKOFF_MS = 500;
+const STEP_BACKOFF_MAX_MS = 8_000;
 /** Steps running at once per allowed Xelion request: a step spends part of its time in the journal. */
 export const STEPS_PER_SLOT = 3;
 
@@ -227,7 +233,7 @@ export class OrderRunner {
         this.logger.warn(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`);
         if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN) {
           await writer.noteError(step.seq, stepError(classified));
-          await sleep(STEP_BACKOFF_MS * 2 ** (tryInRun - 1) * (0.5 + Math.random() / 2));
+          await sleep(Math.min(STEP_BACKOFF_MAX_MS, STEP_BACKOFF_MS * 2 ** (tryInRun - 1)) * (0.75 + Math.random() / 2));
           continue;
         }
         throw new OrderFailed(

@@ -94,8 +94,9 @@ beforeAll(async () => {
   first = await startTestApp({ EXECUTOR_POLL_MS: '50', LEASE_SECONDS: '2' });
 });
 afterAll(async () => {
-  await first?.close();
+  // The other instances first: closing `first` drops the database under their connections.
   for (const instance of others) await instance.running.close();
+  await first?.close();
   await sim?.close();
 });
 
