@@ -4,11 +4,15 @@
  * configuration needs, and the wall time against the lower bound (minimum calls × latency ÷ allowed
  * concurrency). The service runs in this process, on the embedded database or on DATABASE_URL (use an
  * empty database), at XELION_MAX_CONCURRENCY (default 4). BENCH_PROVISIONING_RUNS orders (default 3), one
- * after the other, each on its own empty tenant; the table shows each run and the median.
+ * after the other, each on its own empty tenant; the table shows each run and the median. The end of a
+ * run is the arrival of the order's COMPLETED webhook at a receiver in this process, as a reseller
+ * learns it — no polling, which would load the (one-connection embedded) database it measures.
  *
  *   npm run build && node dist/bench/provisioning.bench.js
  */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
@@ -22,7 +26,6 @@ import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 const LATENCY_MS = Number(process.env.BENCH_XELION_LATENCY_MS ?? 20);
 const EXAMPLE = process.env.BENCH_PROVISIONING_EXAMPLE ?? 'examples/company-200.json';
 /** Orders provisioned one after the other, each on its own empty tenant; the median is reported. */
-const POLL_MS = Math.max(1, Number(process.env.BENCH_PROVISIONING_POLL_MS ?? 20));
 const RUNS = Math.max(1, Number(process.env.BENCH_PROVISIONING_RUNS ?? 3));
 
 /**
@@ -50,7 +53,7 @@ export function minimumCalls(c: Configuration): number {
 
 interface Run {
   wallMs: number;
-  /** CPU time of this process (service, simulator and the polling client) during the run. */
+  /** CPU time of this process (service, simulator, client and webhook receiver) during the run. */
   cpuMs: number;
   calls: number;
   peak: number;
@@ -73,11 +76,27 @@ async function main(): Promise<void> {
     ROOT_API_KEY: rootKey,
     OUTBOUND_ALLOW_PRIVATE: 'true',
     EXECUTOR_POLL_MS: '50',
-    // The polling client below asks 50 times a second; the per-key limit is not what is measured here.
-    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: 'warn',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
   });
+  // The order's end, as a reseller learns it: its status webhook (delivered in-process right after the commit).
+  const finals = new Map<number, string>();
+  const waiters = new Map<number, (status: string) => void>();
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      response.writeHead(204).end();
+      const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { id?: number; status?: string } };
+      const { id, status } = message.data ?? {};
+      if (id === undefined || (status !== 'COMPLETED' && status !== 'FAILED')) return;
+      finals.set(id, status);
+      waiters.get(id)?.(status);
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+  const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const finished = (id: number) => new Promise<string>((resolve) => (finals.has(id) ? resolve(finals.get(id)!) : waiters.set(id, resolve)));
   const app = await createApp(settings, { logDestination: new PassThrough().resume() });
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.app.getHttpServer().address() as { port: number };
@@ -109,15 +128,9 @@ async function main(): Promise<void> {
         'Xelion-Server-Url': sim.url,
         'Xelion-Tenant-Name': tenant,
         'Xelion-Tenant-Token': tokens[index],
+        'X-Callback-Url': callbackUrl,
       });
-      // Polled through the list (newest first, without the configuration): reading the whole order
-      // every 20 ms (a 200-user configuration) would load the machine more than the order does.
-      for (;;) {
-        const page = await call('GET', '/api/v1/orders?limit=1');
-        const item = page.data.find((candidate: { id: number }) => candidate.id === id);
-        if (item && (item.status === 'COMPLETED' || item.status === 'FAILED')) break;
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      }
+      await finished(id);
       const wallMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -141,7 +154,7 @@ async function main(): Promise<void> {
       '',
       `**\`${EXAMPLE}\`** (${users} users, ${departments} departments) provisioned on an empty simulated tenant, ${LATENCY_MS} ms latency per Xelion call,`,
       `XELION_MAX_CONCURRENCY=${concurrency}; ${RUNS} orders one after the other, each on its own empty tenant. Time from POST /api/v1/provision`,
-      `to COMPLETED (the order list polled every ${POLL_MS} ms). Lower bound: ${minimum} calls × ${LATENCY_MS} ms ÷ ${concurrency} = ${(lowerBoundMs / 1000).toFixed(2)} s.`,
+      `to the arrival of its COMPLETED webhook (no polling). Lower bound: ${minimum} calls × ${LATENCY_MS} ms ÷ ${concurrency} = ${(lowerBoundMs / 1000).toFixed(2)} s.`,
       '',
       '| run | load average (1 min) | Xelion calls (minimum ' + minimum + ') | wall time | against the lower bound | most requests in flight (limit ' + concurrency + ') | CPU time of the process |',
       '|---|---|---|---|---|---|---|',
@@ -170,6 +183,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await sim.close();
+    receiver.close();
   }
 }
 
