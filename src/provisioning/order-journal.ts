@@ -46,6 +46,14 @@ function rowsOf<T>(result: unknown): T[] {
   return result as T[];
 }
 
+/**
+ * Orders an executor may claim: not started, or in progress under a lease that ran out (its instance
+ * died), and not waiting for a later run. The claim's quick look and the claim itself use this one
+ * condition.
+ */
+const DUE = `(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND (locked_until IS NULL OR locked_until < now())))
+  AND (next_run_at IS NULL OR next_run_at <= now())`;
+
 interface ClaimRow {
   id: number;
   organization_id: number;
@@ -84,20 +92,14 @@ export class OrderJournal {
     // Most polls find nothing: one plain read then, instead of a transaction of three statements (a
     // poll every EXECUTOR_POLL_MS competes with the journal writes on the single embedded connection).
     // The claim below decides; an order missed here is claimed on the next tick.
-    const due = await this.dataSource.query(
-      `SELECT 1 FROM orders
-        WHERE (status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND (locked_until IS NULL OR locked_until < now())))
-          AND (next_run_at IS NULL OR next_run_at <= now())
-        LIMIT 1`,
-    );
+    const due = await this.dataSource.query(`SELECT 1 FROM orders WHERE ${DUE} LIMIT 1`);
     if ((due as unknown[]).length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
       const rows = rowsOf<ClaimRow>(await manager.query(
         `WITH due AS (
            SELECT id, status AS previous_status, locked_by AS previous_locked_by
              FROM orders
-            WHERE (status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND (locked_until IS NULL OR locked_until < now())))
-              AND (next_run_at IS NULL OR next_run_at <= now())
+            WHERE ${DUE}
             ORDER BY id
             LIMIT $2
             FOR UPDATE SKIP LOCKED
