@@ -126,9 +126,8 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
         else run.control.lost = true;
       }
     } catch (error) {
-      // PostgreSQL unreachable: the runs keep going only while their leases surely hold.
+      // PostgreSQL unreachable: the runs keep going only while their leases surely hold (holdsLease).
       this.logger.error(`lease heartbeat failed: ${(error as Error).message}`);
-      for (const run of this.running.values()) if (Date.now() >= run.control.leaseValidUntil) run.control.lost = true;
     }
   }
 

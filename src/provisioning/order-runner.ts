@@ -112,12 +112,12 @@ export class OrderRunner {
         tenant,
         services: this.services,
       }));
-      if (control.lost) throw new LeaseLostError(order.id);
+      if (!holdsLease(control)) throw new LeaseLostError(order.id);
       await this.journal.completeOrder(me, order, summarize(outputs.values()));
       this.logger.log(`order ${order.id} completed`);
       return 'completed';
     } catch (error) {
-      if (error instanceof LeaseLostError || control.lost) {
+      if (error instanceof LeaseLostError || !holdsLease(control)) {
         this.logger.warn(`order ${order.id}: lost the lease; another instance continues it`);
         return 'lost';
       }
