@@ -20,6 +20,13 @@ export class MissingCredentialError extends Error {
   }
 }
 
+/** `values` (from resolveMany) when every key is there; else a MissingCredentialError for the first missing one, in the order given. */
+export function requireKeys(organizationId: number, keys: readonly string[], values: Map<string, string>): Map<string, string> {
+  const missing = keys.find((key) => !values.has(key));
+  if (missing !== undefined) throw new MissingCredentialError(organizationId, missing);
+  return values;
+}
+
 interface ResolvedRow {
   key: string;
   organization_id: number;
@@ -79,10 +86,7 @@ export class CredentialsService {
 
   /** Every key's value in one query; the first missing key (in the order given) is a MissingCredentialError. */
   async requireMany(organizationId: number, keys: readonly string[]): Promise<Map<string, string>> {
-    const values = await this.resolveMany(organizationId, keys);
-    const missing = keys.find((key) => !values.has(key));
-    if (missing !== undefined) throw new MissingCredentialError(organizationId, missing);
-    return values;
+    return requireKeys(organizationId, keys, await this.resolveMany(organizationId, keys));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CredentialsService, MissingCredentialError } from '../credentials/credentials.service.js';
+import { CredentialsService, requireKeys } from '../credentials/credentials.service.js';
 import { NumberProviderClient } from '../xelion/external/number-provider.client.js';
 import { RedirectionClient } from '../xelion/external/redirection.client.js';
 import { ExternalServices, type NumberReservation, type PhoneRegistration } from './external-services.js';
@@ -42,8 +42,7 @@ export class XelionExternalServices extends ExternalServices {
     const values = await this.credentials.resolveMany(organizationId, keys);
     const url = values.get('redirection.url');
     if (url === undefined) return false;
-    const missing = keys.find((key) => !values.has(key));
-    if (missing !== undefined) throw new MissingCredentialError(organizationId, missing);
+    requireKeys(organizationId, keys, values);
     const access = { url, username: values.get('redirection.username')!, password: values.get('redirection.password')! };
     await this.redirection.register(access, registration.macAddress, { provisioningUrl: registration.provisioningUrl, label: registration.label });
     return true;
