@@ -2,14 +2,14 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { api } from '../scripts/support/api.js';
 import { WebhookReceiver } from '../test/support/webhook-receiver.js';
 import { createScratchDatabase } from '../tools/support/postgres-admin.js';
+import { projectRoot } from '../tools/support/project-root.js';
 import { mulberry32 } from '../tools/support/random.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
@@ -79,11 +79,6 @@ const started = Date.now();
 const elapsed = () => ((Date.now() - started) / 1000).toFixed(1).padStart(6);
 const say = (message: string) => console.log(`[${elapsed()} s] ${message}`);
 
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 
 
 /** The local cluster's restart command, or why there is none. */
@@ -163,7 +158,7 @@ async function startWithRetries(instance: Instance, until: number): Promise<void
 }
 
 async function main(): Promise<number> {
-  const root = projectRoot();
+  const root = projectRoot(import.meta.url);
   const script = join(root, 'dist', 'src', 'main.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run npm run build first (npm run chaos does)`);
   const restart = args['no-pg-restart'] ? 'skipped (--no-pg-restart)' : pgRestartCommand();

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../tools/support/project-root.js';
 
 /** One order of the chaos run: its own simulated tenant, so that whatever is in the tenant is its doing. */
 export interface ChaosOrder {
@@ -28,15 +28,6 @@ export interface ChaosConfiguration {
   departments?: unknown[];
 }
 
-function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above chaos/');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** A MAC address unique to (order, user, phone): phones are registered at one redirection server for all tenants. */
 function mac(order: number, user: number, phone: number): string {
@@ -50,7 +41,7 @@ function mac(order: number, user: number, phone: number): string {
  * department. MAC addresses are rewritten to be unique across the run.
  */
 export function chaosOrders(count: number, organizations: number): ChaosOrder[] {
-  const office = JSON.parse(readFileSync(join(projectRoot(), 'examples', 'small-office.json'), 'utf8')) as ChaosConfiguration;
+  const office = JSON.parse(readFileSync(join(projectRoot(import.meta.url), 'examples', 'small-office.json'), 'utf8')) as ChaosConfiguration;
   return Array.from({ length: count }, (_, index) => {
     let configuration: ChaosConfiguration;
     if (index % 3 === 0) {
