@@ -79,8 +79,6 @@ const started = Date.now();
 const elapsed = () => ((Date.now() - started) / 1000).toFixed(1).padStart(6);
 const say = (message: string) => console.log(`[${elapsed()} s] ${message}`);
 
-
-
 /** The local cluster's restart command, or why there is none. */
 function pgRestartCommand(): { file: string; args: string[] } | string {
   const host = new URL(ADMIN_URL).hostname;
