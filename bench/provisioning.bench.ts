@@ -11,8 +11,6 @@
  *   npm run build && node dist/bench/provisioning.bench.js
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
@@ -20,6 +18,7 @@ import { createApp } from '../src/app.js';
 import type { Configuration } from '../src/configuration/configuration.types.js';
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator } from '../tools/xelion-simulator/simulator.js';
+import { WebhookReceiver, type ReceivedWebhook } from '../test/support/webhook-receiver.js';
 import { machine, writeSection } from './support/report.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 
@@ -79,24 +78,15 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
   });
-  // The order's end, as a reseller learns it: its status webhook (delivered in-process right after the commit).
-  const finals = new Map<number, string>();
-  const waiters = new Map<number, (status: string) => void>();
-  const receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      response.writeHead(204).end();
-      const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { id?: number; status?: string } };
-      const { id, status } = message.data ?? {};
-      if (id === undefined || (status !== 'COMPLETED' && status !== 'FAILED')) return;
-      finals.set(id, status);
-      waiters.get(id)?.(status);
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const finished = (id: number) => new Promise<string>((resolve) => (finals.has(id) ? resolve(finals.get(id)!) : waiters.set(id, resolve)));
+  // The order's end, as a reseller learns it: its status webhook (delivered in-process right after the
+  // commit), stamped on arrival by the receiver.
+  const receiver = await WebhookReceiver.start();
+  const callbackUrl = receiver.url('/hook');
+  const ended = async (id: number): Promise<number> => {
+    const isEnd = (m: ReceivedWebhook) => m.json?.data?.id === id && ['COMPLETED', 'FAILED'].includes(m.json.data.status);
+    await receiver.waitFor((all) => all.some(isEnd), 600_000, `the end of order ${id}`);
+    return receiver.received.find(isEnd)!.receivedAt;
+  };
   const app = await createApp(settings, { logDestination: new PassThrough().resume() });
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.app.getHttpServer().address() as { port: number };
@@ -123,15 +113,14 @@ async function main(): Promise<void> {
       sim.state.tenant(tenant).resetCalls();
       const load = loadavg()[0];
       const cpuBefore = process.cpuUsage();
-      const started = performance.now();
+      const started = Date.now();
       const { id } = await call('POST', '/api/v1/provision', document, {
         'Xelion-Server-Url': sim.url,
         'Xelion-Tenant-Name': tenant,
         'Xelion-Tenant-Token': tokens[index],
         'X-Callback-Url': callbackUrl,
       });
-      await finished(id);
-      const wallMs = performance.now() - started;
+      const wallMs = (await ended(id)) - started;
       const cpu = process.cpuUsage(cpuBefore);
       const cpuMs = (cpu.user + cpu.system) / 1000;
       const order = await call('GET', `/api/v1/orders/${id}`);
@@ -183,7 +172,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     await sim.close();
-    receiver.close();
+    await receiver.close();
   }
 }
 
