@@ -64,6 +64,18 @@ export class XelionPatch {
     return vid;
   }
 
+  /** Phone line: the directions of a user relation that exists already (addressed by its oid). */
+  setLineUserDirections(relationOid: string, directions: { incoming?: boolean; outgoing?: boolean }): this {
+    if (directions.incoming !== undefined) this.replace(`/users/${relationOid}/incoming`, directions.incoming);
+    if (directions.outgoing !== undefined) this.replace(`/users/${relationOid}/outgoing`, directions.outgoing);
+    return this;
+  }
+
+  /** Person: `add /employments/{vid}` with the organisation's oid. */
+  addEmployment(organisationOid: string): number {
+    return this.add('employments', organisationOid);
+  }
+
   /** Phone line: `add /phones/{vid}` with the phone oid. */
   addPhone(phoneOid: string): number {
     return this.add('phones', phoneOid);
@@ -72,8 +84,13 @@ export class XelionPatch {
   /** Trunk: `add /assignedNumbers/{vid}` with the E.164 number, then its line. */
   addAssignedNumber(number: string, lineOid: string | null): number {
     const vid = this.add('assignedNumbers', number);
-    if (lineOid !== null) this.replace(`/assignedNumbers/${vid}/line`, { oid: lineOid, objectType: 'XCCPhoneLine' });
+    if (lineOid !== null) this.replace(`/assignedNumbers/${vid}/line`, lineRef(lineOid));
     return vid;
+  }
+
+  /** Trunk: the line of a number that is assigned already (addressed by the relation's oid). */
+  setAssignedNumberLine(relationOid: string, lineOid: string): this {
+    return this.replace(`/assignedNumbers/${relationOid}/line`, lineRef(lineOid));
   }
 
   get operations(): PatchOperation[] {

@@ -13,8 +13,16 @@ import {
   type RetryPolicy,
 } from '../common/http/outbound-http.js';
 import type { SafeAgents } from '../common/http/url-safety.js';
-import { isRepeatable, XelionPatch, type PatchOperation } from './xelion-patch.builder.js';
-import { XelionAuthError, XelionCallCancelledError, XelionError, XelionNotFoundError, XelionPermanentError, XelionRetryableError } from './xelion.errors.js';
+import { isRepeatable, lineRef, XelionPatch } from './xelion-patch.builder.js';
+import {
+  XelionAuthError,
+  XelionCallCancelledError,
+  XelionDuplicateError,
+  XelionError,
+  XelionNotFoundError,
+  XelionPermanentError,
+  XelionRetryableError,
+} from './xelion.errors.js';
 import type { Semaphore } from './tenant.semaphore.js';
 import type {
   Addressable,
@@ -29,6 +37,11 @@ import type {
   NewTrunk,
   NewUser,
   Organisation,
+  OrganisationChanges,
+  PersonChanges,
+  PhoneLineChanges,
+  TrunkChanges,
+  UserChanges,
   Person,
   Phone,
   PhoneLine,
@@ -87,6 +100,9 @@ interface RawEnvelope {
 type Raw = Record<string, unknown>;
 
 const MAX_PAGES = 10_000;
+
+/** Xelion's errorCode of a 500: a server error, and also its answer to a duplicate (docs/xelion-contract.md, "Errors"). */
+const SERVER_ERROR = 11000;
 
 /** `80-5e-c0-12-34-56`, `805EC0123456` → `80:5E:C0:12:34:56`; throws on anything else. */
 export function normalizeMac(mac: string): string {
@@ -229,8 +245,10 @@ export class XelionTenantClient {
     }
     if (status >= 500 && status !== 501 && status !== 505) {
       const outcomeUnknown = kind === 'once';
-      const what = errorCode === 11000 && outcomeUnknown ? ' (also what Xelion answers for a duplicate)' : '';
-      throw new XelionRetryableError(`${info}: Xelion server error ${status}${errorCode !== undefined ? `/${errorCode}` : ''}${what}: ${message}`, status, errorCode, xelionInfo, outcomeUnknown);
+      if (outcomeUnknown && status === 500 && errorCode === SERVER_ERROR) {
+        throw new XelionDuplicateError(`${info}: Xelion server error ${status}/${errorCode} (also what Xelion answers for a duplicate): ${message}`, status, errorCode, xelionInfo);
+      }
+      throw new XelionRetryableError(`${info}: Xelion server error ${status}${errorCode !== undefined ? `/${errorCode}` : ''}: ${message}`, status, errorCode, xelionInfo, outcomeUnknown);
     }
     if (status === 403) throw new XelionPermanentError(`${info}: no permission or a licence is missing: ${message}`, status, errorCode, xelionInfo);
     if (status >= 300 && status < 400) throw new XelionPermanentError(`${info}: unexpected redirect (HTTP ${status}); check the server URL`, status, errorCode, xelionInfo);
@@ -268,8 +286,9 @@ export class XelionTenantClient {
     return object;
   }
 
-  private async patch(path: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    const ops = operations instanceof XelionPatch ? operations.operations : operations;
+  /** Sends one PATCH document; an empty one sends nothing. Only `replace` documents are retried after a 5xx. */
+  private async patch(path: string, patch: XelionPatch): Promise<void> {
+    const ops = patch.operations;
     if (ops.length === 0) return;
     await this.send(isRepeatable(ops) ? 'repeatable' : 'once', 'PATCH', path, undefined, { operations: ops });
   }
@@ -411,9 +430,35 @@ export class XelionTenantClient {
     return this.toAddressable({ ...raw, objectType: 'Person' }) as Person;
   }
 
-  /** PATCH /addressables/{oid}. */
-  patchAddressable(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/addressables/${encodeURIComponent(oid)}`, operations);
+  /** GET /addressables/{oid}, which must be a Person. */
+  async getPerson(oid: string): Promise<Person> {
+    const found = await this.getAddressable(oid);
+    if (found.objectType !== 'Person') throw new XelionPermanentError(`GET /addressables/${oid}: a ${found.objectType as string}, not a Person`);
+    return found;
+  }
+
+  /** PATCH /addressables/{oid} of an Organisation: `replace /name`, `/telecomAddresses`, `/addresses`. */
+  updateOrganisation(oid: string, changes: OrganisationChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.name !== undefined) patch.replace('/name', changes.name);
+    if (changes.telecomAddresses !== undefined) patch.replace('/telecomAddresses', changes.telecomAddresses);
+    if (changes.addresses !== undefined) patch.replace('/addresses', changes.addresses);
+    return this.patch(`/addressables/${encodeURIComponent(oid)}`, patch);
+  }
+
+  /** PATCH /addressables/{oid} of a Person: names, telecom addresses, and `add /employments/{vid}` with the organisation's oid. */
+  updatePerson(oid: string, changes: PersonChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.givenName !== undefined) patch.replace('/givenName', changes.givenName);
+    if (changes.familyName !== undefined) patch.replace('/familyName', changes.familyName);
+    if (changes.telecomAddresses !== undefined) patch.replace('/telecomAddresses', changes.telecomAddresses);
+    if (changes.employBy !== undefined) patch.addEmployment(changes.employBy);
+    return this.patch(`/addressables/${encodeURIComponent(oid)}`, patch);
+  }
+
+  /** The person becomes an employee of the organisation. */
+  employ(personOid: string, organisationOid: string): Promise<void> {
+    return this.updatePerson(personOid, { employBy: organisationOid });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -473,9 +518,12 @@ export class XelionTenantClient {
     return this.toUser(raw, input.userName);
   }
 
-  /** PATCH /users/{oid}, e.g. `replace /xccRole`, `replace /active`. */
-  patchUser(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/users/${encodeURIComponent(oid)}`, operations);
+  /** PATCH /users/{oid}: `replace /xccRole`, `replace /active`. */
+  updateUser(oid: string, changes: UserChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.xccRole !== undefined) patch.replace('/xccRole', changes.xccRole);
+    if (changes.active !== undefined) patch.replace('/active', changes.active);
+    return this.patch(`/users/${encodeURIComponent(oid)}`, patch);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -548,9 +596,49 @@ export class XelionTenantClient {
     return this.toLine(raw);
   }
 
-  /** PATCH /phonelines/{oid}: commonName, externalNumber, recordCalls, defaultFallback, voicemail, extensions, users, phones, dayNightMode. */
-  patchPhoneLine(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/phonelines/${encodeURIComponent(oid)}`, operations);
+  /**
+   * PATCH /phonelines/{oid}: every change in one document — commonName, externalNumber, recordCalls,
+   * voicemail (`userPhoneLine/voicemailActive`), defaultFallback, dayNightMode, new extensions, new
+   * users with their directions, directions of existing users, new phones.
+   */
+  updatePhoneLine(oid: string, changes: PhoneLineChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.commonName !== undefined) patch.replace('/commonName', changes.commonName);
+    if (changes.externalNumber !== undefined) patch.replace('/externalNumber', changes.externalNumber);
+    if (changes.recordCalls !== undefined) patch.replace('/recordCalls', changes.recordCalls);
+    if (changes.voicemail !== undefined) patch.replace('/userPhoneLine/voicemailActive', changes.voicemail);
+    if (changes.defaultFallbackOid !== undefined) patch.replace('/defaultFallback', changes.defaultFallbackOid === null ? null : lineRef(changes.defaultFallbackOid));
+    if (changes.dayNightMode !== undefined) {
+      const { nightLineOid, ...mode } = changes.dayNightMode;
+      patch.replace('/dayNightMode', {
+        enableDayNightMode: mode.enableDayNightMode,
+        manualNightMode: mode.manualNightMode,
+        nightLine: lineRef(nightLineOid),
+        timezone: mode.timezone,
+        schedule: mode.schedule.map((s) => ({ day: s.day, from: s.from, to: s.to })),
+        holidays: [...mode.holidays],
+      });
+    }
+    for (const address of changes.addExtensions ?? []) patch.addExtension(address);
+    for (const user of changes.addUsers ?? []) patch.addLineUser(user.userOid, user);
+    for (const relation of changes.userDirections ?? []) patch.setLineUserDirections(relation.relationOid, relation);
+    for (const phoneOid of changes.addPhones ?? []) patch.addPhone(phoneOid);
+    return this.patch(`/phonelines/${encodeURIComponent(oid)}`, patch);
+  }
+
+  /** `add /phones/{vid}` with each phone's oid. */
+  addPhonesToLine(lineOid: string, phoneOids: string[]): Promise<void> {
+    return this.updatePhoneLine(lineOid, { addPhones: phoneOids });
+  }
+
+  /** `replace /userPhoneLine/voicemailActive`. */
+  setVoicemail(lineOid: string, on: boolean): Promise<void> {
+    return this.updatePhoneLine(lineOid, { voicemail: on });
+  }
+
+  /** `add /users/{vid}` with each user's oid, then the directions of each new relation. */
+  addLineMembers(lineOid: string, userOids: string[], directions: { incoming: boolean; outgoing: boolean }): Promise<void> {
+    return this.updatePhoneLine(lineOid, { addUsers: userOids.map((userOid) => ({ userOid, ...directions })) });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -582,26 +670,15 @@ export class XelionTenantClient {
     return items.map((item) => this.toPhone(item, userRef)).filter((phone) => phone.user === null || phone.user.oid === userOid);
   }
 
-  /** Every phone of the tenant (paged), with MAC address, type and user. */
-  async listPhones(): Promise<Phone[]> {
-    const items = await this.list('/phones', { include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user' });
-    return items.map((item) => this.toPhone(item, null));
-  }
-
   /**
-   * The phone with this MAC address, or null. [assumed] The spec lists phones only by user; this asks
-   * `where=provisioningInfo.macAddress={MAC}` (the documented `where=` convention) and compares the MAC
-   * of every answer itself, paging through all — so a server that ignores the filter gives the same
-   * (slower) result.
+   * The phone with this MAC address anywhere in the tenant, or null. The contract filters phones by user
+   * only, so this pages through `GET /phones` with the MAC address and user included and compares
+   * itself: one request per 100 phones. Used only after a create was answered 500 / 11000.
    */
   async findPhoneByMac(mac: string): Promise<Phone | null> {
     const wanted = normalizeMac(mac);
-    const items = await this.list('/phones', {
-      where: `provisioningInfo.macAddress=${wanted}`,
-      include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user',
-    });
-    const match = items.map((item) => this.toPhone(item, null)).find((phone) => phone.macAddress === wanted);
-    return match ?? null;
+    const items = await this.list('/phones', { include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user' });
+    return items.map((item) => this.toPhone(item, null)).find((phone) => phone.macAddress === wanted) ?? null;
   }
 
   /** POST /phones [assumed create]. A MAC address in use is answered 500 / 11000 (outcomeUnknown: look it up). */
@@ -615,11 +692,6 @@ export class XelionTenantClient {
       provisioningInfo: { macAddress, phoneType: input.phoneType },
     });
     return this.toPhone(raw, { oid: input.userOid, objectType: 'UserProfile' });
-  }
-
-  /** PATCH /phones/{oid} [assumed: not in the spec's list; follows its conventions]. */
-  patchPhone(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/phones/${encodeURIComponent(oid)}`, operations);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -656,8 +728,17 @@ export class XelionTenantClient {
     return this.toTrunk(await this.create('/trunks', body));
   }
 
-  /** PATCH /trunks/{oid}: assignedNumbers (add, then line) and defaultCallerNr. */
-  patchTrunk(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/trunks/${encodeURIComponent(oid)}`, operations);
+  /** PATCH /trunks/{oid}: `add /assignedNumbers/{vid}` then its `line`, the line of assigned numbers, `replace /defaultCallerNr`. */
+  updateTrunk(oid: string, changes: TrunkChanges): Promise<void> {
+    const patch = new XelionPatch();
+    for (const { number, lineOid } of changes.assign ?? []) patch.addAssignedNumber(number, lineOid);
+    for (const { relationOid, lineOid } of changes.relink ?? []) patch.setAssignedNumberLine(relationOid, lineOid);
+    if (changes.defaultCallerNr !== undefined) patch.replace('/defaultCallerNr', changes.defaultCallerNr);
+    return this.patch(`/trunks/${encodeURIComponent(oid)}`, patch);
+  }
+
+  /** Adds each number to the trunk's `assignedNumbers`, ringing its line. */
+  assignNumbers(trunkOid: string, numbers: { number: string; lineOid: string }[]): Promise<void> {
+    return this.updateTrunk(trunkOid, { assign: numbers });
   }
 }

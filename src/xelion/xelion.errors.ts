@@ -75,3 +75,15 @@ export class XelionRetryableError extends XelionError {
     this.name = 'XelionRetryableError';
   }
 }
+
+/**
+ * A create answered 500 / 11000: Xelion's answer to a duplicate (a user name, a MAC address, a person
+ * that has a user already) and to a server error alike. The object may or may not exist now: look it
+ * up by its natural key before creating it again.
+ */
+export class XelionDuplicateError extends XelionRetryableError {
+  constructor(message: string, status: number, errorCode: number, info: string | undefined) {
+    super(message, status, errorCode, info, true);
+    this.name = 'XelionDuplicateError';
+  }
+}

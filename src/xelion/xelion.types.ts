@@ -200,3 +200,58 @@ export interface NewTrunk {
   password: string;
   transportType: 'UDP' | 'TLS';
 }
+
+// ---- changes (each becomes one PATCH document; fields left out are not touched) ----
+
+export interface OrganisationChanges {
+  name?: string;
+  telecomAddresses?: TelecomAddress[];
+  addresses?: VisitAddress[];
+}
+
+export interface PersonChanges {
+  givenName?: string | null;
+  familyName?: string | null;
+  telecomAddresses?: TelecomAddress[];
+  /** Adds an employment by this Organisation (existing employments are kept). */
+  employBy?: string;
+}
+
+export interface UserChanges {
+  xccRole?: XccRole;
+  active?: boolean;
+}
+
+/** A line's day/night mode as the caller states it; the client spells the night line as a reference. */
+export interface DayNightModeInput {
+  enableDayNightMode: boolean;
+  manualNightMode: boolean;
+  nightLineOid: string;
+  timezone: string;
+  schedule: DaySchedule[];
+  holidays: string[];
+}
+
+export interface PhoneLineChanges {
+  commonName?: string;
+  externalNumber?: string;
+  recordCalls?: boolean;
+  /** `userPhoneLine.voicemailActive`. */
+  voicemail?: boolean;
+  /** Another line, or null for none. */
+  defaultFallbackOid?: string | null;
+  dayNightMode?: DayNightModeInput;
+  addExtensions?: string[];
+  addUsers?: { userOid: string; incoming: boolean; outgoing: boolean }[];
+  /** Directions of user relations that exist already, by the relation's oid. */
+  userDirections?: { relationOid: string; incoming?: boolean; outgoing?: boolean }[];
+  addPhones?: string[];
+}
+
+export interface TrunkChanges {
+  /** Numbers to add to `assignedNumbers`, each with the line it rings. */
+  assign?: { number: string; lineOid: string }[];
+  /** Numbers assigned already whose line changes, by the relation's oid. */
+  relink?: { relationOid: string; lineOid: string }[];
+  defaultCallerNr?: string;
+}

@@ -3,9 +3,10 @@ import { count, type Counts, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { DayNightMode } from '../tenant-gateway.js';
 import type { lineState } from './department.step.js';
-import { departmentLineOid, forEachLimited, lineRef } from './step-support.js';
+import { departmentLineOid, forEachLimited } from './step-support.js';
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+type Day = Uppercase<(typeof DAYS)[number]>;
 
 export function dayNightMode(hours: OpeningHours, closedLineOid: string): DayNightMode {
   return {
@@ -13,7 +14,7 @@ export function dayNightMode(hours: OpeningHours, closedLineOid: string): DayNig
     manualNightMode: false,
     nightLineOid: closedLineOid,
     timezone: hours.timezone,
-    schedule: DAYS.flatMap((day) => (hours.days?.[day] ?? []).map((interval) => ({ day: day.toUpperCase(), from: interval.from, to: interval.to }))),
+    schedule: DAYS.flatMap((day) => (hours.days?.[day] ?? []).map((interval) => ({ day: day.toUpperCase() as Day, from: interval.from, to: interval.to }))),
     holidays: [...(hours.holidays ?? [])],
   };
 }
@@ -36,8 +37,7 @@ export const openingHoursStep: StepHandler = async (context) => {
       count(found, 'phoneLine');
       return;
     }
-    const { nightLineOid, ...rest } = wanted;
-    await context.tenant.patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: { ...rest, nightLine: lineRef(nightLineOid!) } }]);
+    await context.tenant.updateLine(lineOid, { dayNightMode: wanted });
     count(updated, 'phoneLine');
   });
   return { updated, found };

@@ -1,7 +1,7 @@
 import type { ConfiguredUser, ExternalNumber } from '../configuration-view.js';
 import type { StepContext } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
-import type { LineView, PatchOperation } from '../tenant-gateway.js';
+import type { LineView } from '../tenant-gateway.js';
 
 /** The E.164 value of an external number: as given, or as the number provider allocated it. */
 export function resolveNumber(context: StepContext, number: ExternalNumber): string {
@@ -30,15 +30,16 @@ export function departmentLineOid(context: StepContext, name: string): string {
   return oid;
 }
 
-/** Operations that add what a line lacks of its extensions (other extensions are left alone). */
-export function addMissingExtensions(line: LineView | null, wanted: string[], vid: { next: number }): PatchOperation[] {
+/** The extensions a line lacks of `wanted` (other extensions are left alone). */
+export function missingExtensions(line: LineView | null, wanted: string[]): string[] {
   const present = new Set((line?.extensions ?? []).map((extension) => extension.address));
-  return wanted.filter((number) => !present.has(number)).map((number) => ({ op: 'add', path: `/extensions/${vid.next++}`, value: number }));
+  return wanted.filter((number) => !present.has(number));
 }
 
-/** A line reference for PATCH values and creates. */
-export function lineRef(oid: string): { oid: string; objectType: 'XCCPhoneLine' } {
-  return { oid, objectType: 'XCCPhoneLine' };
+/** Leaves out the fields whose value is undefined; undefined when nothing is left (nothing to change). */
+export function changesOf<T extends object>(changes: T): T | undefined {
+  const kept = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)));
+  return Object.keys(kept).length > 0 ? (kept as T) : undefined;
 }
 
 /** Runs `work` over `items` with at most `width` at once (the client caps requests per tenant anyway). */
