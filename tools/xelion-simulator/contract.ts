@@ -301,7 +301,8 @@ export const DAY_NIGHT_MODE_SHAPE: Shape = {
       shape: {
         day: { kind: 'enum', values: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'], required: true },
         from: { kind: 'string', required: true, pattern: /^([01]\d|2[0-3]):[0-5]\d$/, patternName: 'HH:mm' },
-        to: { kind: 'string', required: true, pattern: /^([01]\d|2[0-3]):[0-5]\d$/, patternName: 'HH:mm' },
+        // 24:00 ends an interval at midnight, as the configuration format allows.
+        to: { kind: 'string', required: true, pattern: /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, patternName: 'HH:mm' },
       },
     },
   },

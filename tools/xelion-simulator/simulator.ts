@@ -105,6 +105,10 @@ export interface RequestRecord {
   tenant: string;
   method: string;
   path: string;
+  /** The query string as sent (`?where=…&include=…`), '' when none. */
+  query: string;
+  /** The JSON body, when there was one. */
+  body?: unknown;
   /** The User-Agent header: the service names its instance there. */
   agent: string;
   /** performance.now() when the request arrived and when it was answered. */
@@ -680,11 +684,12 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     const isTenantApi = path[0] === 'api' && path[1] === 'v1' && path.length >= 3;
     const record: RequestRecord | undefined =
       options.recordRequests && isTenantApi
-        ? { tenant: path[2], method: req.method ?? '', path: `/${path.slice(3).join('/')}`, agent: String(req.headers['user-agent'] ?? ''), startedAt: performance.now(), endedAt: 0, status: 0 }
+        ? { tenant: path[2], method: req.method ?? '', path: `/${path.slice(3).join('/')}`, query: url.search, agent: String(req.headers['user-agent'] ?? ''), startedAt: performance.now(), endedAt: 0, status: 0 }
         : undefined;
     if (record) state.requestLog.push(record);
     try {
       const body = await readBody(req);
+      if (record && body !== undefined) record.body = body;
       if (isTenantApi) {
         info = `resource=${req.method} /${path.slice(3).join('/')}`;
         answer = await tenantApi(req, path[2], path.slice(3), url.searchParams, body);
