@@ -1,5 +1,5 @@
 /**
- * PATCH documents (spec "PATCH documents"): `{ "operations": [ { "op", "path", "value" } ] }`. A
+ * PATCH documents (docs/xelion-contract.md "PATCH documents"): `{ "operations": [ { "op", "path", "value" } ] }`. A
  * relation is added with `add /{relation}/{vid}`; `vid` is a positive number picked for this document,
  * and later operations of the same document refer to the new relation by it.
  *
@@ -45,7 +45,7 @@ export class XelionPatch {
     return vid;
   }
 
-  // ---- the relations of the spec, spelled out ----
+  // ---- the relations of the contract, spelled out ----
 
   /** Phone line: `add /extensions/{vid}` with the number. */
   addExtension(address: string): number {

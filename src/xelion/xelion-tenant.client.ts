@@ -54,11 +54,11 @@ import type {
 } from './xelion.types.js';
 
 /**
- * The only code that speaks Xelion's dialect (/work/shared/spec/xelion-api.md): base URL
+ * The only code that speaks Xelion's dialect (docs/xelion-contract.md): base URL
  * `{serverUrl}/api/v1/{tenant}`, `Authorization: xelion {token}`, envelopes, paging with `limit` +
  * `after`, `where=` / `name=` / `include=`, PATCH documents with vids, and the error table.
  *
- * Retries (spec "Errors"): 429 is always retried (the call was refused, not run), honouring Retry-After.
+ * Retries (docs/xelion-contract.md "Errors"): 429 is always retried (the call was refused, not run), honouring Retry-After.
  * 5xx, timeouts and connection errors are retried for reads and for writes that are safe to repeat
  * (PATCH documents of only `replace` operations); a create (POST) or a PATCH with add/remove is NOT
  * repeated unless the request certainly never left (connection refused) — it fails with
@@ -580,7 +580,7 @@ export class XelionTenantClient {
     return match ? this.getPhoneLine(str(match.oid)!) : null;
   }
 
-  /** POST /phonelines [assumed create, spec "Phone lines"]. */
+  /** POST /phonelines [assumed create, docs/xelion-contract.md "Phone lines"]. */
   async createPhoneLine(input: NewPhoneLine): Promise<PhoneLine> {
     const body: Raw = {
       objectType: 'XCCPhoneLine',

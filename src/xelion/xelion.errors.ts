@@ -1,5 +1,5 @@
 /**
- * The client's error contract (spec "Errors"). Every error carries `status` (HTTP, when there was an
+ * The client's error contract (docs/xelion-contract.md "Errors"). Every error carries `status` (HTTP, when there was an
  * answer), `errorCode` (Xelion's, when sent) and `retryable`. Messages never contain the token.
  *
  * What a provisioning step does with each:

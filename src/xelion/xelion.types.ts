@@ -1,9 +1,9 @@
 /**
  * The Xelion objects as the client hands them out: plain, typed, without envelopes. Field names follow
- * /work/shared/spec/xelion-api.md ("Calls"); lists are normalised (missing arrays become []).
+ * docs/xelion-contract.md ("Calls"); lists are normalised (missing arrays become []).
  */
 
-/** A reference to another object (spec "Transport"). */
+/** A reference to another object (docs/xelion-contract.md "Transport"). */
 export interface XelionRef {
   oid: string;
   objectType: string;
@@ -28,7 +28,7 @@ export interface TelecomAddress {
   address: string;
 }
 
-/** `streetNumber` is the configuration's `number` + `numberAddition` (spec "Addressables"). */
+/** `streetNumber` is the configuration's `number` + `numberAddition` (docs/xelion-contract.md "Addressables"). */
 export interface VisitAddress {
   addressType: 'Visit';
   street?: string | null;
@@ -98,7 +98,7 @@ export interface DaySchedule {
   to: string;
 }
 
-/** [assumed shape] spec "Phone lines": `replace /dayNightMode`. */
+/** [assumed shape] docs/xelion-contract.md "Phone lines": `replace /dayNightMode`. */
 export interface DayNightMode {
   enableDayNightMode: boolean;
   manualNightMode: boolean;

@@ -21,7 +21,7 @@ import {
 
 /**
  * The Xelion simulator: a standalone HTTP server implementing the contract in
- * /work/shared/spec/xelion-api.md with in-memory state — several tenants with their tokens, the
+ * docs/xelion-contract.md (and nothing more) with in-memory state — several tenants with their tokens, the
  * documented errors, the external services beside Xelion (number reservations, phone redirection),
  * fault injection (latency, random 500/11000, 429 bursts, a per-session concurrency limit) and
  * read-only `/_sim` endpoints that dump state and call counts. See tools/xelion-simulator/README.md.

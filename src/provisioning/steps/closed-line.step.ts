@@ -5,7 +5,7 @@ export function closedLineName(organizationName: string): string {
 }
 
 /**
- * spec "opening hours": the organization's closed line [commonName = organization name + " closed"],
+ * docs/xelion-contract.md "opening hours": the organization's closed line [commonName = organization name + " closed"],
  * created once when any department has opening hours, with voicemail on.
  */
 export const closedLineStep: StepHandler = async (context) => {

@@ -13,7 +13,7 @@ export function lineState(line: LineView | null) {
 }
 
 /**
- * spec "each department": a phone line [commonName = department name] with its internal numbers, its
+ * docs/xelion-contract.md "each department": a phone line [commonName = department name] with its internal numbers, its
  * members (incoming, not outgoing), call recording and its first external number. Found by name
  * first; members, extensions and settings that are missing are added, nothing is removed.
  */

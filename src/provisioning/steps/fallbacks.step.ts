@@ -4,7 +4,7 @@ import type { lineState } from './department.step.js';
 import { changesOf, departmentLineOid, forEachLimited, userOids } from './step-support.js';
 
 /**
- * spec "each department", fallback: `dept` → defaultFallback = that department's line; `user` →
+ * docs/xelion-contract.md "each department", fallback: `dept` → defaultFallback = that department's line; `user` →
  * that user's personal line; `voicemail` → `userPhoneLine.voicemailActive: true`. One PATCH per
  * department whose fallback differs from what its line has.
  */

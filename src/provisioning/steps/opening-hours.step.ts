@@ -20,7 +20,7 @@ export function dayNightMode(hours: OpeningHours, closedLineOid: string): DayNig
 }
 
 /**
- * spec "opening hours of a department": its line's `dayNightMode` (schedule, time zone, holidays)
+ * docs/xelion-contract.md "opening hours of a department": its line's `dayNightMode` (schedule, time zone, holidays)
  * with `nightLine` = the organization's closed line. One PATCH per department whose mode differs.
  */
 export const openingHoursStep: StepHandler = async (context) => {

@@ -5,7 +5,7 @@ import { changesOf, resolveNumber } from './step-support.js';
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * spec "What the tenant holds": one Organisation addressable [name] with the e-mail (Email), the
+ * docs/xelion-contract.md "What the tenant holds": one Organisation addressable [name] with the e-mail (Email), the
  * central number (Telephone, E.164) and one Visit address. Found by name first; what differs is
  * patched. Telecom addresses and addresses the configuration does not mention are kept.
  */

@@ -1,6 +1,6 @@
 import type { StepHandler } from '../step-context.js';
 
-/** spec "Preflight": the server answers, and the token works, before anything is changed. */
+/** docs/xelion-contract.md "Preflight": the server answers, and the token works, before anything is changed. */
 export const preflightStep: StepHandler = async (context) => {
   await context.tenant.preflight();
   return {};

@@ -12,7 +12,7 @@ export function resolveNumber(context: StepContext, number: ExternalNumber): str
   return allocated;
 }
 
-/** spec: the personal line's commonName is the first and last name joined by a space. */
+/** docs/xelion-contract.md: the personal line's commonName is the first and last name joined by a space. */
 export function personalLineName(user: ConfiguredUser): string {
   return [user.firstName, user.lastName].filter((part) => part && part.trim() !== '').join(' ');
 }

@@ -5,7 +5,7 @@ import { changesOf, departmentLineOid, resolveNumber, userOids } from './step-su
 export const TRUNK_CREDENTIALS = ['sipTrunk.providerName', 'sipTrunk.host', 'sipTrunk.account', 'sipTrunk.password'] as const;
 
 /**
- * spec "external numbers": every external number in the trunk's `assignedNumbers`, each with `line`
+ * docs/xelion-contract.md "external numbers": every external number in the trunk's `assignedNumbers`, each with `line`
  * = the line of its owner; `defaultCallerNr` = the central number. The trunk is the tenant's first,
  * or one created from the `sipTrunk.*` credentials when the tenant has none (a missing key fails the
  * step before anything is created). One PATCH for all numbers.

@@ -34,7 +34,7 @@ function lineChanges(line: LineView, user: ConfiguredUser, externalNumber: strin
 }
 
 /**
- * spec "each user": a Person (employed by the Organisation), a UserProfile [userName = e-mail] and a
+ * docs/xelion-contract.md "each user": a Person (employed by the Organisation), a UserProfile [userName = e-mail] and a
  * personal phone line [the user's primaryLine] with the internal and external number and voicemail.
  *
  * On a fresh tenant: look the user up, create the person, the line, the user (connected to the line,
@@ -126,7 +126,7 @@ export const userStep: StepHandler = async (context) => {
   }
   const userOid = await tenant.createUser({ userName: user.email, xccRole: role, personOid, lineOid });
   count(created, 'user');
-  // A new line has voicemail off; spec: `userPhoneLine.voicemailActive` = `voicemail`.
+  // A new line has voicemail off; docs/xelion-contract.md: `userPhoneLine.voicemailActive` = `voicemail`.
   if (voicemailActive !== user.voicemail) await tenant.updateLine(lineOid, { voicemail: user.voicemail });
   return { oids: { user: userOid, person: personOid, line: lineOid }, createdUser: true, createdLine: !line, created, updated, found };
 };
