@@ -32,11 +32,6 @@ export class XelionPatch {
     return this;
   }
 
-  remove(path: string): this {
-    this.ops.push({ op: 'remove', path: checkPath(path) });
-    return this;
-  }
-
   /** `add /{relation}/{vid}` with `value`; returns the vid for later operations of this document. */
   add(relation: string, value: unknown): number {
     const name = relation.replace(/^\/+|\/+$/g, '');
@@ -50,11 +45,6 @@ export class XelionPatch {
   /** Phone line: `add /extensions/{vid}` with the number. */
   addExtension(address: string): number {
     return this.add('extensions', address);
-  }
-
-  /** Phone line: `remove /extensions/{oid}`. */
-  removeExtension(extensionOid: string): this {
-    return this.remove(`/extensions/${extensionOid}`);
   }
 
   /** Phone line: `add /users/{vid}` with the user oid, then its directions. */
@@ -95,10 +85,6 @@ export class XelionPatch {
 
   get operations(): PatchOperation[] {
     return this.ops.map((op) => ({ ...op }));
-  }
-
-  get isEmpty(): boolean {
-    return this.ops.length === 0;
   }
 
   /** Only `replace` operations: applying the document twice gives the same result, so it may be retried. */
