@@ -12,7 +12,7 @@ import { JournalWriter } from './journal-writer.js';
 import { OrderJournal, type ClaimedOrder, type JournalStep } from './order-journal.js';
 import { summarize } from './order-result.js';
 import { stepDependencies, type StepKind } from './provisioning-plan.js';
-import type { JournalView, StepContext, StepOutput } from './step-context.js';
+import type { JournalView, StepContext, StepOutput, StepOutputs } from './step-context.js';
 import { DrainingError, LeaseLostError, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
@@ -262,13 +262,10 @@ function journalView(steps: JournalStep[], outputs: Map<number, StepOutput>): Jo
   }
   const find = (kind: StepKind, subject?: string | null) => bySubject.get(subject === undefined ? kind : `${kind}\u0000${subject ?? ''}`);
   return {
-    output(kind, subject) {
+    output<K extends StepKind>(kind: K, subject?: string | null) {
       const step = find(kind, subject);
-      return step ? outputs.get(step.seq) : undefined;
-    },
-    oid(kind, subject, name) {
-      const value = this.output(kind, subject)?.oids?.[name];
-      return typeof value === 'string' ? value : undefined;
+      // A step's output was written by the handler of its kind (STEP_HANDLERS is typed by kind).
+      return step ? (outputs.get(step.seq) as StepOutputs[K] | undefined) : undefined;
     },
   };
 }

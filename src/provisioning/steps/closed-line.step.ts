@@ -8,7 +8,7 @@ export function closedLineName(organizationName: string): string {
  * docs/xelion-contract.md "opening hours": the organization's closed line [commonName = organization name + " closed"],
  * created once when any department has opening hours, with voicemail on.
  */
-export const closedLineStep: StepHandler = async (context) => {
+export const closedLineStep: StepHandler<'closedLine'> = async (context) => {
   const name = closedLineName(context.configuration.organization.name);
   const [existing] = await context.tenant.findLines(name);
   if (existing) {

@@ -1,10 +1,10 @@
-import { count, type Counts, type StepHandler } from '../step-context.js';
+import { count, type Counts, type LineState, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { LineView, PhoneLineChanges } from '../tenant-gateway.js';
 import { changesOf, missingExtensions, resolveNumber, userOids } from './step-support.js';
 
 /** What later steps (fallbacks, opening hours) need to know of a line without reading it again. */
-export function lineState(line: LineView | null) {
+function lineState(line: LineView | null): LineState {
   return {
     defaultFallbackOid: line?.defaultFallbackOid ?? null,
     voicemailActive: line?.voicemailActive ?? false,
@@ -17,7 +17,7 @@ export function lineState(line: LineView | null) {
  * members (incoming, not outgoing), call recording and its first external number. Found by name
  * first; members, extensions and settings that are missing are added, nothing is removed.
  */
-export const departmentStep: StepHandler = async (context) => {
+export const departmentStep: StepHandler<'department'> = async (context) => {
   const department = context.configuration.departments.find((d) => d.name === context.step.subject);
   if (!department) throw new StepFailure('INTERNAL_ERROR', `department ${context.step.subject} is not in the configuration`);
   const members = department.users.map((email) => userOids(context, email).userOid);

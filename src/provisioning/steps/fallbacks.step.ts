@@ -1,6 +1,5 @@
 import { count, type Counts, type StepHandler } from '../step-context.js';
 import type { PhoneLineChanges } from '../tenant-gateway.js';
-import type { lineState } from './department.step.js';
 import { changesOf, departmentLineOid, forEachLimited, userOids } from './step-support.js';
 
 /**
@@ -8,14 +7,14 @@ import { changesOf, departmentLineOid, forEachLimited, userOids } from './step-s
  * that user's personal line; `voicemail` → `userPhoneLine.voicemailActive: true`. One PATCH per
  * department whose fallback differs from what its line has.
  */
-export const fallbacksStep: StepHandler = async (context) => {
+export const fallbacksStep: StepHandler<'fallbacks'> = async (context) => {
   const updated: Counts = {};
   const found: Counts = {};
   const departments = context.configuration.departments.filter((d) => d.fallback);
   await forEachLimited(departments, 8, async (department) => {
     const fallback = department.fallback!;
     const lineOid = departmentLineOid(context, department.name);
-    const state = context.journal.output('department', department.name)?.state as ReturnType<typeof lineState> | undefined;
+    const state = context.journal.output('department', department.name)?.state;
     const changes: PhoneLineChanges = {};
     if (fallback.type === 'voicemail') {
       if (!state?.voicemailActive || !context.firstAttempt) changes.voicemail = true;

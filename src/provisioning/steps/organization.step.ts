@@ -1,4 +1,4 @@
-import type { StepHandler, StepOutput } from '../step-context.js';
+import type { StepHandler } from '../step-context.js';
 import type { OrganisationChanges, TelecomAddress, VisitAddress } from '../tenant-gateway.js';
 import { changesOf, resolveNumber } from './step-support.js';
 
@@ -9,7 +9,7 @@ const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringif
  * central number (Telephone, E.164) and one Visit address. Found by name first; what differs is
  * patched. Telecom addresses and addresses the configuration does not mention are kept.
  */
-export const organizationStep: StepHandler = async (context) => {
+export const organizationStep: StepHandler<'organization'> = async (context) => {
   const organization = context.configuration.organization;
   const telecom: TelecomAddress[] = [];
   if (organization.email) telecom.push({ addressType: 'Email', address: organization.email });
@@ -31,7 +31,7 @@ export const organizationStep: StepHandler = async (context) => {
   const [existing] = await context.tenant.findOrganisations(organization.name);
   if (!existing) {
     const oid = await context.tenant.createOrganisation({ name: organization.name, telecomAddresses: telecom, addresses: visit ? [visit] : [] });
-    return { oids: { organisation: oid }, created: { organisation: 1 } } satisfies StepOutput;
+    return { oids: { organisation: oid }, created: { organisation: 1 } };
   }
   const changes: OrganisationChanges = {};
   const missing = telecom.filter((t) => !existing.telecomAddresses.some((e) => e.addressType === t.addressType && e.address === t.address));

@@ -13,7 +13,7 @@ import { forEachLimited, userOids } from './step-support.js';
  * kept with a warning, and a MAC address held by a phone of another user (or of none) fails the step
  * with PHONE_IN_USE naming the MAC and its holder; nothing is taken from anyone.
  */
-export const phonesStep: StepHandler = async (context) => {
+export const phonesStep: StepHandler<'phones'> = async (context) => {
   const user = context.configuration.users.find((u) => u.email === context.step.subject);
   if (!user) throw new StepFailure('INTERNAL_ERROR', `user ${context.step.subject} is not in the configuration`);
   const { userOid, lineOid } = userOids(context, user.email);

@@ -6,8 +6,7 @@ import type { LineView } from '../tenant-gateway.js';
 /** The E.164 value of an external number: as given, or as the number provider allocated it. */
 export function resolveNumber(context: StepContext, number: ExternalNumber): string {
   if (!number.new) return number.value;
-  const allocations = context.journal.output('numbers')?.allocations as Record<string, string> | undefined;
-  const allocated = allocations?.[number.value];
+  const allocated = context.journal.output('numbers')?.allocations[number.value];
   if (!allocated) throw new StepFailure('INTERNAL_ERROR', `no number was allocated for "${number.value}"`);
   return allocated;
 }
@@ -17,16 +16,31 @@ export function personalLineName(user: ConfiguredUser): string {
   return [user.firstName, user.lastName].filter((part) => part && part.trim() !== '').join(' ');
 }
 
-export function userOids(context: StepContext, email: string): { userOid: string; lineOid: string; personOid: string } {
-  const output = context.journal.output('user', email);
-  const oids = output?.oids as Record<string, string> | undefined;
+/** The oids the user step recorded for this user. */
+export function userOids(context: StepContext, email: string): { userOid: string; lineOid: string; personOid: string | null } {
+  const oids = context.journal.output('user', email)?.oids;
   if (!oids?.user || !oids.line) throw new StepFailure('INTERNAL_ERROR', `user ${email} has not been provisioned by this order`);
   return { userOid: oids.user, lineOid: oids.line, personOid: oids.person };
 }
 
+/** The line the department step recorded. */
 export function departmentLineOid(context: StepContext, name: string): string {
-  const oid = context.journal.oid('department', name, 'line');
+  const oid = context.journal.output('department', name)?.oids.line;
   if (!oid) throw new StepFailure('INTERNAL_ERROR', `department ${name} has not been provisioned by this order`);
+  return oid;
+}
+
+/** The Organisation the organization step recorded. */
+export function organisationOid(context: StepContext): string {
+  const oid = context.journal.output('organization')?.oids.organisation;
+  if (!oid) throw new StepFailure('INTERNAL_ERROR', 'the organization has not been provisioned by this order');
+  return oid;
+}
+
+/** The closed line the closed-line step recorded. */
+export function closedLineOid(context: StepContext): string {
+  const oid = context.journal.output('closedLine')?.oids.line;
+  if (!oid) throw new StepFailure('INTERNAL_ERROR', 'the closed line has not been provisioned by this order');
   return oid;
 }
 

@@ -10,7 +10,7 @@ export const TRUNK_CREDENTIALS = ['sipTrunk.providerName', 'sipTrunk.host', 'sip
  * or one created from the `sipTrunk.*` credentials when the tenant has none (a missing key fails the
  * step before anything is created). One PATCH for all numbers.
  */
-export const trunkStep: StepHandler = async (context) => {
+export const trunkStep: StepHandler<'trunk'> = async (context) => {
   const { configuration, order, tenant, services } = context;
   const created: Counts = {};
   const updated: Counts = {};

@@ -2,7 +2,7 @@ import type { ConfiguredUser } from '../configuration-view.js';
 import { count, type Counts, type StepContext, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { LineView, PersonChanges, PersonView, PhoneLineChanges, TelecomAddress, UserChanges } from '../tenant-gateway.js';
-import { changesOf, missingExtensions, personalLineName, resolveNumber } from './step-support.js';
+import { changesOf, missingExtensions, organisationOid as organisationOfOrder, personalLineName, resolveNumber } from './step-support.js';
 
 function telecomOf(user: ConfiguredUser): TelecomAddress[] {
   const telecom: TelecomAddress[] = [{ addressType: 'Email', address: user.email }];
@@ -43,10 +43,10 @@ function lineChanges(line: LineView, user: ConfiguredUser, externalNumber: strin
  * (crash, take-over, retry), a person or line that an earlier attempt created but did not journal is
  * found by name before anything is created, so nothing is duplicated.
  */
-export const userStep: StepHandler = async (context) => {
+export const userStep: StepHandler<'user'> = async (context) => {
   const user = context.configuration.users.find((u) => u.email === context.step.subject);
   if (!user) throw new StepFailure('INTERNAL_ERROR', `user ${context.step.subject} is not in the configuration`);
-  const organisationOid = context.journal.oid('organization', null, 'organisation')!;
+  const organisationOid = organisationOfOrder(context);
   const externalNumber = user.externalNumber ? resolveNumber(context, user.externalNumber) : null;
   const created: Counts = {};
   const updated: Counts = {};
