@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { mulberry32 } from '../support/random.js';
 import { COLLECTION_RULES, invalid, parseListQuery } from './contract.js';
+import { Park, type ParkSeed } from './park.js';
 import {
   createAddressable,
   createPhone,
@@ -78,6 +79,8 @@ export interface SimulatorOptions {
   seed: number | null;
   /** Keep a log of every tenant API request (who sent it, when it started and ended) for `requests()`. */
   recordRequests: boolean;
+  /** A multi-tenant server: the master tenant (`/api/v1/master`) over a park of tenants; null = none. */
+  park: ParkSeed | null;
 }
 
 export const DEFAULT_OPTIONS: SimulatorOptions = {
@@ -98,6 +101,7 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   redirectionPassword: 'demo-redirection-password',
   seed: null,
   recordRequests: false,
+  park: null,
 };
 
 /** One tenant API request in the log (`recordRequests`): the chaos suite checks who worked on a tenant when. */
@@ -142,6 +146,8 @@ export class SimulatorState {
   readonly registrations = new Map<string, Registration>();
   readonly externalCalls = new Map<string, number>();
   faults: (FaultRule & { remaining: number })[] = [];
+  /** The master tenant and its park, when the options give one. */
+  park: Park | null = null;
   /** Tenant API requests, in arrival order, when `recordRequests` is on. */
   readonly requestLog: RequestRecord[] = [];
   /** Pending 429s of the current burst, and calls since the last burst. */
@@ -232,6 +238,9 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   const seed = () => {
     for (const tenant of options.tenants) state.addTenant(tenant.name, tenant.tokens);
     state.burstLeft = options.burst429;
+    state.park = options.park
+      ? new Park(structuredClone(options.park), { addTenantToken: (name, token) => void state.addTenant(name, [token]), newOid: () => state.oids.take() })
+      : null;
   };
   seed();
   let baseUrl = '';
@@ -455,6 +464,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
       if ([...query.keys()].length > 0) throw invalid(`GET /me/info takes no query parameters`);
       return { status: 200, body: { object: { objectType: 'UserProfile', userName: `admin@${tenant.name}`, commonName: 'Provisioning administrator', isAdministrator: true }, links: [] } };
     }
+    if (collection === 'tenants') throw new SimError(400, 10063, 'this is not the master tenant');
     if (collection === undefined || !(collection in COLLECTION_RULES) || extra.length > 0) throw notInContract();
     const c = collection as Collection;
     const rules = COLLECTION_RULES[c];
@@ -690,7 +700,12 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     try {
       const body = await readBody(req);
       if (record && body !== undefined) record.body = body;
-      if (isTenantApi) {
+      if (isTenantApi && path[2] === 'master') {
+        info = `resource=${req.method} /${path.slice(3).join('/')}`;
+        await latency();
+        if (!state.park) throw new SimError(404, 10060, 'this server has no multi-tenant configuration');
+        answer = state.park.handle(req.method ?? 'GET', path.slice(3), url.searchParams, { authorization: req.headers.authorization }, body);
+      } else if (isTenantApi) {
         info = `resource=${req.method} /${path.slice(3).join('/')}`;
         answer = await tenantApi(req, path[2], path.slice(3), url.searchParams, body);
       } else if (path[0] === '_sim') {
