@@ -456,11 +456,6 @@ export class XelionTenantClient {
     return this.patch(`/addressables/${encodeURIComponent(oid)}`, patch);
   }
 
-  /** The person becomes an employee of the organisation. */
-  employ(personOid: string, organisationOid: string): Promise<void> {
-    return this.updatePerson(personOid, { employBy: organisationOid });
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Users
   // ---------------------------------------------------------------------------------------------
@@ -626,21 +621,6 @@ export class XelionTenantClient {
     return this.patch(`/phonelines/${encodeURIComponent(oid)}`, patch);
   }
 
-  /** `add /phones/{vid}` with each phone's oid. */
-  addPhonesToLine(lineOid: string, phoneOids: string[]): Promise<void> {
-    return this.updatePhoneLine(lineOid, { addPhones: phoneOids });
-  }
-
-  /** `replace /userPhoneLine/voicemailActive`. */
-  setVoicemail(lineOid: string, on: boolean): Promise<void> {
-    return this.updatePhoneLine(lineOid, { voicemail: on });
-  }
-
-  /** `add /users/{vid}` with each user's oid, then the directions of each new relation. */
-  addLineMembers(lineOid: string, userOids: string[], directions: { incoming: boolean; outgoing: boolean }): Promise<void> {
-    return this.updatePhoneLine(lineOid, { addUsers: userOids.map((userOid) => ({ userOid, ...directions })) });
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Phones
   // ---------------------------------------------------------------------------------------------
@@ -735,10 +715,5 @@ export class XelionTenantClient {
     for (const { relationOid, lineOid } of changes.relink ?? []) patch.setAssignedNumberLine(relationOid, lineOid);
     if (changes.defaultCallerNr !== undefined) patch.replace('/defaultCallerNr', changes.defaultCallerNr);
     return this.patch(`/trunks/${encodeURIComponent(oid)}`, patch);
-  }
-
-  /** Adds each number to the trunk's `assignedNumbers`, ringing its line. */
-  assignNumbers(trunkOid: string, numbers: { number: string; lineOid: string }[]): Promise<void> {
-    return this.updateTrunk(trunkOid, { assign: numbers });
   }
 }

@@ -223,7 +223,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
       // A new member through a vid, with its directions, in one document.
       const piet = await person('Piet Peters');
       const pietUser = await client.createUser({ userName: 'piet@acme.nl', xccRole: 'user', personOid: piet.oid });
-      await client.addLineMembers(sales.oid, [pietUser.oid], { incoming: true, outgoing: false });
+      await client.updatePhoneLine(sales.oid, { addUsers: [{ userOid: pietUser.oid, incoming: true, outgoing: false }] });
       expect((await client.getPhoneLine(sales.oid)).users.find((u) => u.user.oid === pietUser.oid)).toMatchObject({ incoming: true, outgoing: false });
     });
 
