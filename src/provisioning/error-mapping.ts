@@ -8,6 +8,8 @@ export interface Classified {
   message: string;
   retryable: boolean;
   xelionErrorCode?: number;
+  /** A call's total deadline passed: the step gets STEP_TIMEOUT_ATTEMPTS_PER_RUN attempts, not more. */
+  timedOut?: boolean;
 }
 
 interface ErrorLike {
@@ -18,6 +20,7 @@ interface ErrorLike {
   errorCode?: number;
   retryable?: boolean;
   code?: string;
+  timedOut?: boolean;
 }
 
 /** Xelion's "duplicate" answer: 500 with errorCode 11000 (spec "Errors", "Users", "Phones"). */
@@ -45,6 +48,9 @@ export function classifyError(error: unknown): Classified {
   if (name === 'XelionAuthError' || status === 401) {
     return { code: TENANT_TOKEN_REJECTED, message: TENANT_TOKEN_REJECTED_MESSAGE, retryable: false, ...(e.errorCode !== undefined ? { xelionErrorCode: e.errorCode } : {}) };
   }
+  if (name === 'XelionTimeoutError') {
+    return { code: 'XELION_TIMEOUT', message: `Xelion did not answer in time: ${message}`, retryable: true, timedOut: true };
+  }
   if (name.startsWith('Xelion')) {
     const retryable = e.retryable === true || /Retryable|Unavailable|Timeout|Network|Transient/.test(name);
     if (retryable) return { code: 'XELION_UNAVAILABLE', message: `Xelion did not answer successfully: ${message}`, retryable: true };
@@ -54,6 +60,12 @@ export function classifyError(error: unknown): Classified {
       retryable: false,
       ...(e.errorCode !== undefined ? { xelionErrorCode: e.errorCode } : {}),
     };
+  }
+  if (/NumberProvider/.test(name) && e.timedOut === true) {
+    return { code: 'NUMBER_PROVIDER_TIMEOUT', message: `the number provider did not answer in time (XELION_TIMEOUT_MS): ${message}`, retryable: true, timedOut: true };
+  }
+  if (/Redirection/.test(name) && e.timedOut === true) {
+    return { code: 'REDIRECTION_TIMEOUT', message: `the redirection server did not answer in time (XELION_TIMEOUT_MS): ${message}`, retryable: true, timedOut: true };
   }
   if (/NumberProvider/.test(name)) return { code: 'NUMBER_PROVIDER_ERROR', message: `the number provider failed: ${message}`, retryable: e.retryable === true };
   if (/Redirection/.test(name)) return { code: 'REDIRECTION_ERROR', message: `the redirection server failed: ${message}`, retryable: e.retryable === true };

@@ -75,3 +75,11 @@ export class XelionRetryableError extends XelionError {
     this.name = 'XelionRetryableError';
   }
 }
+
+/** A request's total deadline (XELION_TIMEOUT_MS) passed, after the client's own retries. */
+export class XelionTimeoutError extends XelionRetryableError {
+  constructor(message: string, outcomeUnknown: boolean) {
+    super(message, undefined, undefined, undefined, outcomeUnknown);
+    this.name = 'XelionTimeoutError';
+  }
+}

@@ -20,7 +20,7 @@ import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from
 type Settings = Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'>;
 const settings = (over: Partial<Settings['xelion']> = {}, allowPrivate = true): Settings => ({
   outboundAllowPrivate: allowPrivate,
-  xelion: { maxConcurrency: 4, timeoutMs: 2000, ...over },
+  xelion: { maxConcurrency: 4, timeoutMs: 2000, listMaxItems: 50_000, listMaxBytes: 64 * 1024 * 1024, ...over },
 });
 
 const fast: XelionClientOverrides = { retryPolicy: { baseDelayMs: 2, maxDelayMs: 10 } };
@@ -331,7 +331,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
       const error = await caught(impatient.createPhoneLine({ commonName: 'Slow', extensions: [] }));
       expect(error).toBeInstanceOf(XelionRetryableError);
       expect((error as XelionRetryableError).outcomeUnknown).toBe(true);
-      expect(error.message).toContain('no answer within 150 ms');
+      expect(error.message).toContain('no complete answer within 150 ms');
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(sim.calls(SIM_TENANT).byRoute['POST /phonelines']).toBe(1);
     });
