@@ -51,6 +51,9 @@ export function classifyError(error: unknown): Classified {
   if (name === 'XelionTimeoutError') {
     return { code: 'XELION_TIMEOUT', message: `Xelion did not answer in time: ${message}`, retryable: true, timedOut: true };
   }
+  if (name === 'XelionListTooLargeError') {
+    return { code: 'XELION_LIST_TOO_LARGE', message: `Xelion answered a list larger than this service reads: ${message}`, retryable: false };
+  }
   if (name.startsWith('Xelion')) {
     const retryable = e.retryable === true || /Retryable|Unavailable|Timeout|Network|Transient/.test(name);
     if (retryable) return { code: 'XELION_UNAVAILABLE', message: `Xelion did not answer successfully: ${message}`, retryable: true };

@@ -20,6 +20,7 @@ import {
   XelionAuthError,
   XelionCallCancelledError,
   XelionError,
+  XelionListTooLargeError,
   XelionNotFoundError,
   XelionPermanentError,
   XelionRetryableError,
@@ -329,7 +330,7 @@ export class XelionTenantClient {
     let bytes = 0;
     let after: string | undefined;
     const tooLarge = () =>
-      new XelionPermanentError(`GET ${path}: the list is larger than XELION_LIST_MAX_BYTES (${maxBytes} bytes); reading stopped`);
+      new XelionListTooLargeError(`GET ${path}: the list is larger than XELION_LIST_MAX_BYTES (${maxBytes} bytes); reading stopped`);
     for (let page = 0; page < MAX_PAGES; page += 1) {
       // Each page may only use what is left of the list's byte budget (the transport stops reading past it).
       const bodyLimit = { maxBytes: Math.min(DEFAULT_MAX_BODY_BYTES, maxBytes - bytes), measured: (size: number) => (bytes += size) };
@@ -343,7 +344,7 @@ export class XelionTenantClient {
       if (!Array.isArray(data)) throw new XelionPermanentError(`GET ${path}: unexpected answer (no "data" list)`);
       const objects = data.map((entry) => (isObject(entry) && isObject(entry.object) ? entry.object : undefined)).filter((o): o is Raw => o !== undefined);
       if (items.length + objects.length > maxItems) {
-        throw new XelionPermanentError(`GET ${path}: the list has more than XELION_LIST_MAX_ITEMS (${maxItems}) items; reading stopped`);
+        throw new XelionListTooLargeError(`GET ${path}: the list has more than XELION_LIST_MAX_ITEMS (${maxItems}) items; reading stopped`);
       }
       items.push(...objects);
       if (data.length < this.pageSize || objects.length === 0) return items;

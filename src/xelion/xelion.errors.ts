@@ -83,3 +83,11 @@ export class XelionTimeoutError extends XelionRetryableError {
     this.name = 'XelionTimeoutError';
   }
 }
+
+/** A list read passed XELION_LIST_MAX_ITEMS or XELION_LIST_MAX_BYTES (the message names which); reading stopped. */
+export class XelionListTooLargeError extends XelionPermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XelionListTooLargeError';
+  }
+}
