@@ -23,7 +23,7 @@ export type ValidationResult = { valid: true; configuration: Configuration } | {
 type ClassifiedResult = { valid: true; configuration: Configuration } | { valid: false; errors: ClassifiedError[] };
 
 /** The longest the asynchronous validation keeps the event loop before it lets other work run. */
-const VALIDATION_SLICE_MS = 10;
+const VALIDATION_SLICE_MS = 5;
 
 function plain(result: ClassifiedResult): ValidationResult {
   if (result.valid) return result;
@@ -77,14 +77,29 @@ export class ConfigurationValidator {
   async validateAsync(input: unknown): Promise<ValidationResult> {
     const steps = this.steps(input);
     let sliceStart = performance.now();
-    for (let step = steps.next(); ; step = steps.next()) {
-      if (step.done) return plain(step.value);
-      if (performance.now() - sliceStart >= VALIDATION_SLICE_MS) {
+    let release: (() => void) | undefined;
+    try {
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return plain(step.value);
+        if (performance.now() - sliceStart < VALIDATION_SLICE_MS) continue;
+        if (release === undefined) {
+          // A validation that needs more than one slice waits for its turn: costly documents are
+          // checked one at a time, so that the loop is never shared out among several of them.
+          const previous = this.slowTurn;
+          const mine = new Promise<void>((resolve) => (release = resolve));
+          this.slowTurn = previous.then(() => mine);
+          await previous;
+        }
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
+    } finally {
+      release?.();
     }
   }
+
+  /** Resolves when the costly validation before the last one to queue is done (validateAsync). */
+  private slowTurn: Promise<void> = Promise.resolve();
 
   /**
    * As validate(), but each error says which layer found it: `structure` (what the published JSON
@@ -112,21 +127,26 @@ export class ConfigurationValidator {
     }
 
     const errors: ClassifiedError[] = [];
-    const document = sanitise(input, [], 0, errors) as Json;
-    // The long arrays are validated entry by entry, so that validation stops as soon as the list
-    // of errors is full: a hostile document must not cost the CPU of every one of its errors
-    // (docs/security.md, "Validation cost"). Everything else is one class-validator pass.
-    const shell: Json = { ...document };
-    for (const { property } of ITEMIZED) if (Array.isArray(shell[property])) shell[property] = [];
+    // The long arrays are sanitised and validated entry by entry, so that validation stops as soon
+    // as the list of errors is full: a hostile document must not cost the CPU of every one of its
+    // errors (docs/security.md, "Validation cost"). Everything else is one class-validator pass.
+    const top: Json = { ...input };
+    for (const { property } of ITEMIZED) if (Array.isArray(top[property])) top[property] = [];
+    const shell = sanitise(top, [], 0, errors) as Json;
     validateInto(ConfigurationDto, shell, [], errors);
+    const document: Json = { ...shell };
     for (const { property, dto, maxItems } of ITEMIZED) {
-      const items = document[property];
-      if (!Array.isArray(items)) continue;
-      if (items.length > maxItems) {
-        errors.push({ path: toPointer([property]), message: `${property} may have at most ${maxItems} entries, not ${items.length}`, kind: 'structure' });
+      const given = input[property];
+      if (!Array.isArray(given) || !Object.hasOwn(shell, property)) continue;
+      // Over-long arrays are cut, as sanitise does (the size error is still reported).
+      const length = Math.min(given.length, MAX_ARRAY_LENGTH);
+      if (length > maxItems) {
+        errors.push({ path: toPointer([property]), message: `${property} may have at most ${maxItems} entries, not ${length}`, kind: 'structure' });
       }
-      for (let index = 0; index < items.length && !full(errors); index++) {
-        const item: unknown = items[index];
+      const items: unknown[] = (document[property] = []);
+      for (let index = 0; index < length && !full(errors); index++) {
+        const item = sanitise(given[index], [property, index], 2, errors);
+        items.push(item);
         const problem = objectItem(item);
         if (problem) errors.push({ path: toPointer([property, index]), message: problem, kind: 'structure' });
         else validateInto(dto, item as Json, [property, index], errors);

@@ -272,6 +272,23 @@ describe('configuration rules', () => {
       const users = new Set(errors.errors.map((e) => /^\/users\/(\d+)\//.exec(e.path)?.[1]).filter((i) => i !== undefined));
       expect(users.size).toBeLessThan(100);
     });
+
+    it('the worst document of 2,000 users costs about what its first 100 users cost (the rest is not looked at)', () => {
+      const median = (document: Json) => {
+        const times: number[] = [];
+        for (let run = 0; run < 5; run++) {
+          const copy = structuredClone(document);
+          const start = performance.now();
+          validator.validate(copy);
+          times.push(performance.now() - start);
+        }
+        return times.sort((a, b) => a - b)[2];
+      };
+      const small = median(worstCaseConfiguration(100));
+      const large = median(worstCaseConfiguration(2_000));
+      // Computing every error made it about 20 times as costly.
+      expect(large, `${large.toFixed(1)} ms against ${small.toFixed(1)} ms`).toBeLessThan(4 * small + 20);
+    });
   });
 
   describe('normalisation', () => {
