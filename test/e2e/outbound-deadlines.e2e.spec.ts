@@ -5,6 +5,7 @@ import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineExceededError, outboundAxiosConfig, requestWithDeadline } from '../../src/common/http/outbound-http.js';
 import { createSafeAgents } from '../../src/common/http/url-safety.js';
+import { WebhookSender } from '../../src/webhooks/webhook-sender.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
@@ -21,6 +22,8 @@ const SMALL_OFFICE = JSON.parse(readFileSync(new URL('../../examples/small-offic
 interface Misbehaving {
   url: string;
   requests: number;
+  /** Answers whose connection was closed (by the client), with how long after the request each was. */
+  closedAfterMs: number[];
   close(): Promise<void>;
 }
 
@@ -28,9 +31,11 @@ interface Misbehaving {
 async function misbehavingServer(kind: 'trickle' | 'hang' | 'huge'): Promise<Misbehaving> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
-  const state = { requests: 0 };
+  const state = { requests: 0, closedAfterMs: [] as number[] };
   const server: Server = createServer((request, response) => {
     state.requests++;
+    const started = Date.now();
+    response.on('close', () => state.closedAfterMs.push(Date.now() - started));
     request.resume();
     if (kind === 'hang') return;
     if (kind === 'huge') {
@@ -57,6 +62,7 @@ async function misbehavingServer(kind: 'trickle' | 'hang' | 'huge'): Promise<Mis
     get requests() {
       return state.requests;
     },
+    closedAfterMs: state.closedAfterMs,
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearInterval(timer);
@@ -93,6 +99,25 @@ describe('requestWithDeadline', () => {
     const config = { ...outboundAxiosConfig({ agents, timeoutMs: 5_000, maxContentLength: 1024 * 1024 }), url: huge.url };
     const error = await requestWithDeadline(axios, config, 5_000).catch((caught: unknown) => caught);
     expect(String((error as Error).message)).toMatch(/maxContentLength size of 1048576 exceeded/);
+  });
+});
+
+describe('a webhook receiver that trickles its answer', () => {
+  it('the attempt counts as delivered by its status, and the connection is cut at WEBHOOK_TIMEOUT_MS', async () => {
+    const trickle = await misbehavingServer('trickle');
+    const sender = new WebhookSender(true, 500);
+    try {
+      const result = await sender.send({ mid: 1, url: trickle.url, body: '{"mid":1}', secrets: ['whsec_' + Buffer.alloc(32, 7).toString('base64')] });
+      expect(result.outcome).toBe('delivered');
+      const deadline = Date.now() + 5_000;
+      while (trickle.closedAfterMs.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Before, the body was drained until 64 kB arrived: at one byte a second, a socket held for 18 hours.
+      expect(trickle.closedAfterMs).toHaveLength(1);
+      expect(trickle.closedAfterMs[0]).toBeLessThan(3_000);
+    } finally {
+      sender.close();
+      await trickle.close();
+    }
   });
 });
 
