@@ -51,8 +51,30 @@ function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+/**
+ * Swagger UI's own policy: its scripts and styles come from this server (its page has an inline
+ * `<style>` and the UI sets inline styles, hence 'unsafe-inline' for styles only); nothing else is
+ * loaded, sent or framed — not even the online validator's badge. docs/security.md, "Smaller protections".
+ */
+export const SWAGGER_UI_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** Swagger UI at /api/docs and the document at /api/docs-json, both public. */
 export function setupOpenApi(app: INestApplication): void {
+  const fastify = (app.getHttpAdapter() as unknown as { getInstance(): { addHook: (name: 'onRequest', hook: (request: { url: string }, reply: { header(name: string, value: string): unknown }, done: () => void) => void) => void } }).getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.url === '/api/docs' || request.url.startsWith('/api/docs/')) reply.header('content-security-policy', SWAGGER_UI_CSP);
+    done();
+  });
   SwaggerModule.setup('api/docs', app, () => createOpenApiDocument(app), {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',

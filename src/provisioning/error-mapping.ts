@@ -1,7 +1,7 @@
 import { MissingCredentialError } from '../credentials/credentials.service.js';
 import { UnsafeUrlError } from '../common/http/url-safety.js';
 import { NumberProviderError, RedirectionError } from '../xelion/external/external-service.error.js';
-import { XelionAuthError, XelionError } from '../xelion/xelion.errors.js';
+import { XelionAuthError, XelionError, XelionListTooLargeError, XelionTimeoutError } from '../xelion/xelion.errors.js';
 import { StepFailure, TENANT_TOKEN_REJECTED, TENANT_TOKEN_REJECTED_MESSAGE } from './step-errors.js';
 
 /** A step's failure, decided: what the order shows, and whether trying the step again may help. */
@@ -10,6 +10,8 @@ export interface Classified {
   message: string;
   retryable: boolean;
   xelionErrorCode?: number;
+  /** A call's total deadline passed: the step gets STEP_TIMEOUT_ATTEMPTS_PER_RUN attempts, not more. */
+  timedOut?: boolean;
 }
 
 /**
@@ -29,6 +31,12 @@ export function classifyError(error: unknown): Classified {
   if (error instanceof XelionAuthError) {
     return { code: TENANT_TOKEN_REJECTED, message: TENANT_TOKEN_REJECTED_MESSAGE, retryable: false, ...(error.errorCode !== undefined ? { xelionErrorCode: error.errorCode } : {}) };
   }
+  if (error instanceof XelionTimeoutError) {
+    return { code: 'XELION_TIMEOUT', message: `Xelion did not answer in time: ${message}`, retryable: true, timedOut: true };
+  }
+  if (error instanceof XelionListTooLargeError) {
+    return { code: 'XELION_LIST_TOO_LARGE', message: `Xelion answered a list larger than this service reads: ${message}`, retryable: false };
+  }
   if (error instanceof XelionError) {
     if (error.retryable) return { code: 'XELION_UNAVAILABLE', message: `Xelion did not answer successfully: ${message}`, retryable: true };
     return {
@@ -37,6 +45,12 @@ export function classifyError(error: unknown): Classified {
       retryable: false,
       ...(error.errorCode !== undefined ? { xelionErrorCode: error.errorCode } : {}),
     };
+  }
+  if (error instanceof NumberProviderError && error.timedOut) {
+    return { code: 'NUMBER_PROVIDER_TIMEOUT', message: `the number provider did not answer in time (XELION_TIMEOUT_MS): ${message}`, retryable: true, timedOut: true };
+  }
+  if (error instanceof RedirectionError && error.timedOut) {
+    return { code: 'REDIRECTION_TIMEOUT', message: `the redirection server did not answer in time (XELION_TIMEOUT_MS): ${message}`, retryable: true, timedOut: true };
   }
   if (error instanceof NumberProviderError) return { code: 'NUMBER_PROVIDER_ERROR', message: `the number provider failed: ${message}`, retryable: error.retryable };
   if (error instanceof RedirectionError) return { code: 'REDIRECTION_ERROR', message: `the redirection server failed: ${message}`, retryable: error.retryable };

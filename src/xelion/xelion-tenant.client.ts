@@ -2,11 +2,13 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import {
+  DEFAULT_MAX_BODY_BYTES,
   isRetryableTransportError,
   isTimeout,
   outboundAxiosConfig,
   parseRetryAfterMs,
   requestNeverSent,
+  requestWithDeadline,
   unsafeUrlCause,
   withRetry,
   type RetryDecision,
@@ -19,9 +21,11 @@ import {
   XelionCallCancelledError,
   XelionDuplicateError,
   XelionError,
+  XelionListTooLargeError,
   XelionNotFoundError,
   XelionPermanentError,
   XelionRetryableError,
+  XelionTimeoutError,
 } from './xelion.errors.js';
 import type { Semaphore } from './tenant.semaphore.js';
 import type {
@@ -84,7 +88,14 @@ export interface XelionClientOptions {
   mayCall?: () => boolean;
   /** Sent as User-Agent (Xelion's logs then name the instance that called). */
   userAgent?: string;
+  /** XELION_LIST_MAX_ITEMS / XELION_LIST_MAX_BYTES: the most one list read keeps (docs/security.md). */
+  listMaxItems?: number;
+  listMaxBytes?: number;
 }
+
+/** Defaults of XELION_LIST_MAX_ITEMS and XELION_LIST_MAX_BYTES. */
+export const LIST_MAX_ITEMS = 50_000;
+export const LIST_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface XelionCallStats {
   /** HTTP requests sent, retries included. */
@@ -124,6 +135,18 @@ export function generatePassword(length = 24): string {
     [chars[i], chars[j]] = [chars[j], chars[i]];
   }
   return chars.join('');
+}
+
+/** Parses a JSON answer as axios would (text that is not JSON stays text), telling its size in bytes first. */
+function measuredJson(raw: unknown, measured: (bytes: number) => void): unknown {
+  if (typeof raw !== 'string') return raw;
+  measured(Buffer.byteLength(raw));
+  if (raw === '') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function isObject(value: unknown): value is Raw {
@@ -183,8 +206,19 @@ export class XelionTenantClient {
   // Transport
   // ---------------------------------------------------------------------------------------------
 
-  private async send(kind: CallKind, method: string, path: string, params?: Record<string, string>, body?: unknown): Promise<AxiosResponse> {
+  private async send(
+    kind: CallKind,
+    method: string,
+    path: string,
+    params?: Record<string, string>,
+    body?: unknown,
+    /** A smaller body cap for this call, and told the size of the answer's body (list reads). */
+    bodyLimit?: { maxBytes: number; measured: (bytes: number) => void },
+  ): Promise<AxiosResponse> {
     const info = `${method} ${path}`;
+    const config: AxiosRequestConfig = bodyLimit
+      ? { ...this.axiosConfig, maxContentLength: bodyLimit.maxBytes, transformResponse: [(raw: unknown) => measuredJson(raw, bodyLimit.measured)] }
+      : this.axiosConfig;
     const retryOnResult = (response: AxiosResponse): RetryDecision => {
       const retryAfterMs = parseRetryAfterMs(response.headers?.['retry-after']);
       // 429 means "not run": always safe to try again.
@@ -206,7 +240,8 @@ export class XelionTenantClient {
             if (this.options.mayCall && !this.options.mayCall()) throw new XelionCallCancelledError(info);
             this.counters.calls += 1;
             const started = performance.now();
-            const response = await this.http.request({ ...this.axiosConfig, method, url: `${this.baseUrl}${path}`, params, data: body }).catch((error: unknown) => {
+            const request = { ...config, method, url: `${this.baseUrl}${path}`, params, data: body };
+            const response = await requestWithDeadline(this.http, request, this.options.timeoutMs).catch((error: unknown) => {
               this.options.observe?.(method, undefined, started);
               throw error;
             });
@@ -259,10 +294,12 @@ export class XelionTenantClient {
     if (error instanceof XelionError || error instanceof XelionCallCancelledError) return error;
     const unsafe = unsafeUrlCause(error);
     if (unsafe) return unsafe;
+    if (isTimeout(error)) {
+      return new XelionTimeoutError(`${info}: no complete answer within ${this.options.timeoutMs} ms (XELION_TIMEOUT_MS)`, kind === 'once');
+    }
     if (isRetryableTransportError(error)) {
       const code = (error as { code?: string }).code ?? 'connection error';
-      const what = isTimeout(error) ? `no answer within ${this.options.timeoutMs} ms` : `connection failed (${code})`;
-      return new XelionRetryableError(`${info}: ${what}`, undefined, undefined, undefined, kind === 'once' && !requestNeverSent(error));
+      return new XelionRetryableError(`${info}: connection failed (${code})`, undefined, undefined, undefined, kind === 'once' && !requestNeverSent(error));
     }
     const message = error instanceof Error ? error.message : String(error);
     return new XelionPermanentError(`${info}: ${message}`);
@@ -293,15 +330,34 @@ export class XelionTenantClient {
     await this.send(isRepeatable(ops) ? 'repeatable' : 'once', 'PATCH', path, undefined, { operations: ops });
   }
 
-  /** Every item of a list, following pages (`limit` + `after` = the last oid) until a short or empty page. */
+  /**
+   * Every item of a list, following pages (`limit` + `after` = the last oid) until a short or empty
+   * page; at most XELION_LIST_MAX_ITEMS items and XELION_LIST_MAX_BYTES of answers in all, so that a
+   * server that pages for ever or answers huge pages cannot exhaust memory (docs/security.md).
+   */
   private async list(path: string, params: Record<string, string> = {}): Promise<Raw[]> {
     const items: Raw[] = [];
+    const maxItems = this.options.listMaxItems ?? LIST_MAX_ITEMS;
+    const maxBytes = this.options.listMaxBytes ?? LIST_MAX_BYTES;
+    let bytes = 0;
     let after: string | undefined;
+    const tooLarge = () =>
+      new XelionListTooLargeError(`GET ${path}: the list is larger than XELION_LIST_MAX_BYTES (${maxBytes} bytes); reading stopped`);
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const response = await this.send('read', 'GET', path, { ...params, limit: String(this.pageSize), ...(after ? { after } : {}) });
+      // Each page may only use what is left of the list's byte budget (the transport stops reading past it).
+      const bodyLimit = { maxBytes: Math.min(DEFAULT_MAX_BODY_BYTES, maxBytes - bytes), measured: (size: number) => (bytes += size) };
+      const response = await this.send('read', 'GET', path, { ...params, limit: String(this.pageSize), ...(after ? { after } : {}) }, undefined, bodyLimit).catch(
+        (error: unknown) => {
+          throw /maxContentLength/.test(String((error as Error)?.message)) && bodyLimit.maxBytes < DEFAULT_MAX_BODY_BYTES ? tooLarge() : error;
+        },
+      );
+      if (bytes > maxBytes) throw tooLarge();
       const data = isObject(response.data) ? response.data.data : undefined;
       if (!Array.isArray(data)) throw new XelionPermanentError(`GET ${path}: unexpected answer (no "data" list)`);
       const objects = data.map((entry) => (isObject(entry) && isObject(entry.object) ? entry.object : undefined)).filter((o): o is Raw => o !== undefined);
+      if (items.length + objects.length > maxItems) {
+        throw new XelionListTooLargeError(`GET ${path}: the list has more than XELION_LIST_MAX_ITEMS (${maxItems}) items; reading stopped`);
+      }
       items.push(...objects);
       if (data.length < this.pageSize || objects.length === 0) return items;
       const last = str(objects[objects.length - 1].oid);

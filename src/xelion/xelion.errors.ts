@@ -87,3 +87,19 @@ export class XelionDuplicateError extends XelionRetryableError {
     this.name = 'XelionDuplicateError';
   }
 }
+
+/** A request's total deadline (XELION_TIMEOUT_MS) passed, after the client's own retries. */
+export class XelionTimeoutError extends XelionRetryableError {
+  constructor(message: string, outcomeUnknown: boolean) {
+    super(message, undefined, undefined, undefined, outcomeUnknown);
+    this.name = 'XelionTimeoutError';
+  }
+}
+
+/** A list read passed XELION_LIST_MAX_ITEMS or XELION_LIST_MAX_BYTES (the message names which); reading stopped. */
+export class XelionListTooLargeError extends XelionPermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XelionListTooLargeError';
+  }
+}

@@ -24,6 +24,24 @@ describe('OpenAPI', () => {
     expect(json.body.paths['/api/v1/organizations/{id}'].get).toBeDefined();
   });
 
+  it('serves Swagger UI under a Content-Security-Policy that its page fits: scripts only from this server', async () => {
+    const ui = await app.request('GET', '/api/docs');
+    const csp = ui.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    // Every script of the page is a file of this server (an inline one would be blocked).
+    const scripts = [...ui.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(attributes).toMatch(/src=/);
+      expect(body.trim()).toBe('');
+    }
+    const init = await app.request('GET', '/api/docs/swagger-ui-init.js');
+    expect(init.status).toBe(200);
+    expect(init.headers.get('content-security-policy')).toBe(csp);
+  });
+
   it('documents 429 and 503 with Retry-After on every rate-limited route, and only there', () => {
     const document = createOpenApiDocument(app.app);
     for (const [path, item] of Object.entries(document.paths)) {

@@ -54,7 +54,7 @@ export class NumberProviderClient implements OnModuleDestroy {
         data: { country: request.country, area: request.area, label: request.label, reference: request.reference },
       },
       'the number provider',
-      (message, retryable, status) => new NumberProviderError(message, retryable, status),
+      (message, retryable, status, timedOut) => new NumberProviderError(message, retryable, status, timedOut),
     );
     const data = response.data as { number?: unknown; reference?: unknown } | undefined;
     if (typeof data?.number !== 'string' || !/^\+[1-9]\d{5,14}$/.test(data.number)) {

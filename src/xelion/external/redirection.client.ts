@@ -49,7 +49,7 @@ export class RedirectionClient implements OnModuleDestroy {
         data: { provisioningUrl: registration.provisioningUrl, label: registration.label },
       },
       'the redirection server',
-      (message, retryable, status) => new RedirectionError(message, retryable, status),
+      (message, retryable, status, timedOut) => new RedirectionError(message, retryable, status, timedOut),
     );
   }
 
