@@ -266,19 +266,19 @@ export class OrderRunner {
   }
 }
 
-/** How old a "not disabled" answer may be when a step starts (one query per running order at most this often). */
-const ACTIVE_CHECK_MS = 1000;
-
 /**
- * A check, shared by the run's steps, that the order's organization and its ancestors are still
+ * A check, run before each step begins, that the order's organization and its ancestors are still
  * enabled: a disabled organization's order starts no further step and fails with
- * ORGANIZATION_DISABLED (docs/security.md, "Disabled organizations").
+ * ORGANIZATION_DISABLED (docs/security.md, "Disabled organizations"). Steps that begin while a check
+ * is in flight share its answer, so parallel steps cost one query.
  */
 function activeCheck(isDisabled: () => Promise<boolean>): () => Promise<void> {
-  let checked: { at: number; answer: Promise<boolean> } | undefined;
+  let inFlight: Promise<boolean> | undefined;
   return async () => {
-    if (!checked || Date.now() - checked.at >= ACTIVE_CHECK_MS) checked = { at: Date.now(), answer: isDisabled() };
-    if (await checked.answer) {
+    inFlight ??= isDisabled().finally(() => {
+      inFlight = undefined;
+    });
+    if (await inFlight) {
       throw new OrderFailed({ code: ORGANIZATION_DISABLED, message: "the order's organization (or one of its ancestors) has been disabled", step: null }, null, true);
     }
   };
