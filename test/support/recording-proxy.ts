@@ -14,22 +14,22 @@ export interface RecordedRequest {
  * It stands for a server that a hostile organization controls: the tests read everything it saw.
  */
 export class RecordingProxy {
-  readonly received: RecordedRequest[] = [];
-
   private constructor(
     private readonly server: Server,
     readonly url: string,
+    /** Every request received, in arrival order. */
+    readonly received: RecordedRequest[],
   ) {}
 
   static async start(target: string): Promise<RecordingProxy> {
     const base = new URL(target);
-    let proxy: RecordingProxy | undefined;
+    const received: RecordedRequest[] = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        proxy!.received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: body.toString('utf8') });
+        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: body.toString('utf8') });
         const forwarded = httpRequest(
           { host: base.hostname, port: base.port, method: req.method, path: req.url, headers: { ...req.headers, host: base.host } },
           (answer) => {
@@ -45,8 +45,7 @@ export class RecordingProxy {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new RecordingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return proxy;
+    return new RecordingProxy(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received);
   }
 
   /** Every request as one text (request line, headers, body), for scanning. */
