@@ -9,7 +9,6 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -50,7 +49,6 @@ export class OrdersController {
     description: 'A missing or malformed header (named; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (`errors`)',
   })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'MAX_UNFINISHED_ORDERS reached in a subtree on the path (Retry-After), or a rate limit' })
   @UseInterceptors(RetryAfterInterceptor)
   async provision(
     @CurrentCaller() caller: Caller,
@@ -103,7 +101,6 @@ export class OrdersController {
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: "The order is not FAILED, or its organization (or an ancestor) is disabled" })
   @ApiBadRequestResponse({ type: ErrorResponse, description: "The order's Xelion-Server-Url is no longer allowed (allowedServerHosts), or a token is needed" })
-  @ApiTooManyRequestsResponse({ type: ErrorResponse, description: 'MAX_UNFINISHED_ORDERS reached in a subtree on the path (Retry-After)' })
   @UseInterceptors(RetryAfterInterceptor)
   retry(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Headers() headers: RawHeaders): Promise<OrderDto> {
     return this.orders.retry(caller, id, parseTenantToken(headers, false));

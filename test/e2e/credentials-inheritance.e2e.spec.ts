@@ -183,6 +183,18 @@ describe("a child cannot make the service send its parent's secrets to its own s
     expect(childServer.received).toEqual([]);
   });
 
+  it('a retry to a server the lists no longer allow is a 400 naming Xelion-Server-Url', async () => {
+    await put(child, 'numbers.url', `${childServer.url}/numbers`);
+    const failed = await finished((await provision()).body.id);
+    expect(failed.status).toBe('FAILED');
+    expect((await setHosts(parent, ['pbx.parent.example'])).status).toBe(200);
+    const retry = await app.request('POST', `/api/v1/orders/${failed.id}/retry`, { key: child.key });
+    expect(retry.status).toBe(400);
+    expect(retry.body.details[0].field).toBe('Xelion-Server-Url');
+    expect(retry.body.message).toContain(`is not in the allowedServerHosts of organization ${parent.id}`);
+    expect((await app.request('GET', `/api/v1/orders/${failed.id}`, { key: child.key })).body.status).toBe('FAILED');
+  });
+
   it("the parent's trunk is sent to a server the parent lists, and only then", async () => {
     await put(child, 'numbers.url', `${childServer.url}/numbers`);
     await put(child, 'numbers.apiKey', CHILD_NUMBERS_KEY);

@@ -140,6 +140,47 @@ describe('organization credentials', () => {
     });
   });
 
+  describe('allowedServerHosts', () => {
+    const org = (id: number) => `/api/v1/organizations/${id}`;
+
+    it('is set, shown (GET, me), kept on rename and removed with null; a bad entry is a 400 naming it', async () => {
+      const target = await createOrganization(app, tree.self.key, 'hosts', tree.self.id);
+      const set = await app.request('PATCH', org(target.id), { key: tree.self.key, body: { allowedServerHosts: ['PBX.example.com', '*.Example.net', '[::1]', '127.0.0.1', 'pbx.example.com'] } });
+      expect(set.status, set.text).toBe(200);
+      expect(set.body.allowedServerHosts).toEqual(['pbx.example.com', '*.example.net', '::1', '127.0.0.1']);
+      expect((await app.request('GET', org(target.id), { key: tree.self.key })).body.allowedServerHosts).toEqual(set.body.allowedServerHosts);
+      expect((await app.request('GET', '/api/v1/organizations/me', { key: target.key })).body.allowedServerHosts).toEqual(set.body.allowedServerHosts);
+      const renamed = await app.request('PATCH', org(target.id), { key: target.key, body: { name: 'hosts renamed' } });
+      expect(renamed.body).toMatchObject({ name: 'hosts renamed', allowedServerHosts: set.body.allowedServerHosts });
+
+      const cases: [unknown, string, string][] = [
+        [['pbx.example.com', 'pbx.example.com:443'], 'allowedServerHosts[1]', 'allowedServerHosts[1] "pbx.example.com:443" is not acceptable'],
+        [['https://pbx.example.com'], 'allowedServerHosts[0]', 'allowedServerHosts[0] "https://pbx.example.com" is not acceptable'],
+        [['*'], 'allowedServerHosts[0]', 'allowedServerHosts[0] "*" is not acceptable'],
+        [['*.com'], 'allowedServerHosts[0]', 'allowedServerHosts[0] "*.com" is not acceptable'],
+        [['a.example.com', 'evil.*.example.com'], 'allowedServerHosts[1]', 'allowedServerHosts[1] "evil.*.example.com" is not acceptable'],
+        ['pbx.example.com', 'allowedServerHosts', 'allowedServerHosts must be an array of strings or null'],
+        [[42], 'allowedServerHosts', 'each entry of allowedServerHosts must be a string'],
+        [Array.from({ length: 101 }, (_, i) => `h${i}.example.com`), 'allowedServerHosts', 'allowedServerHosts must have at most 100 entries'],
+      ];
+      for (const [allowedServerHosts, field, message] of cases) {
+        const refused = await app.request('PATCH', org(target.id), { key: tree.self.key, body: { allowedServerHosts } });
+        expect(refused.status, JSON.stringify(allowedServerHosts).slice(0, 60)).toBe(400);
+        expect(refused.body.details[0].field).toBe(field);
+        expect(refused.body.details[0].message).toContain(message);
+      }
+      expect((await app.request('PATCH', org(target.id), { key: tree.self.key, body: {} })).status).toBe(400);
+      expect((await app.request('PATCH', org(target.id), { key: tree.self.key, body: { allowedServerHosts: ['x.example'], other: 1 } })).status).toBe(400);
+      expect((await app.request('GET', org(target.id), { key: tree.self.key })).body.allowedServerHosts).toEqual(set.body.allowedServerHosts);
+
+      // Only from above: a child cannot touch its parent's list.
+      expect((await app.request('PATCH', org(tree.self.id), { key: tree.child.key, body: { allowedServerHosts: null } })).status).toBe(404);
+      const cleared = await app.request('PATCH', org(target.id), { key: target.key, body: { allowedServerHosts: null } });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body.allowedServerHosts).toBeNull();
+    });
+  });
+
   describe('the inherit flag', () => {
     it('PUT without inherit: a new key is not shared, a replaced key keeps its flag; PATCH changes it alone; the list shows it', async () => {
       const org = await createOrganization(app, tree.self.key, 'inherit flag', tree.self.id);
