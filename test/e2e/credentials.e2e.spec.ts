@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keyId, SecretBox, SecretBoxError } from '../../src/common/crypto/secret-box.js';
 import { CREDENTIAL_GROUPS } from '../../src/credentials/credential.groups.js';
 import { CredentialsService, MissingCredentialError } from '../../src/credentials/credentials.service.js';
+import { ExternalServicesFactory } from '../../src/provisioning/external-services.js';
 import { buildTree, createOrganization, type Tree } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -307,6 +308,25 @@ describe('organization credentials', () => {
       // A distributor that drops its list stops giving the trunk.
       expect((await patch(distributor, null)).status).toBe(200);
       expect(await values(customer.id, trunk, 'pbx.example.com')).toBeUndefined();
+    });
+
+    it("keeps a run's group with the organization that first supplied it: keys read one by one are never mixed", async () => {
+      const { distributor, customer } = await chain('pinned');
+      const trunkValues = { 'sipTrunk.providerName': 'P', 'sipTrunk.host': 'sip.d.example', 'sipTrunk.account': 'd-account', 'sipTrunk.password': 'd-password' };
+      await putGroup(distributor, trunkValues, true);
+      expect((await app.request('PATCH', `/api/v1/organizations/${distributor.id}`, { key: distributor.key, body: { allowedServerHosts: ['pbx.example.com'] } })).status).toBe(200);
+      const services = app.app.get(ExternalServicesFactory).forOrder({ organizationId: customer.id, serverUrl: 'https://pbx.example.com' });
+      expect(await services.requireCredential(customer.id, 'sipTrunk.host')).toBe('sip.d.example');
+      // The customer now stores a complete trunk of its own: this run must not take its password next to the distributor's host.
+      await putGroup(customer, { ...trunkValues, 'sipTrunk.host': 'sip.attacker.example', 'sipTrunk.password': 'c-password' });
+      const error = await services.requireCredential(customer.id, 'sipTrunk.password').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CREDENTIALS_CHANGED' });
+      expect((error as Error).message).toBe('the sipTrunk.* credentials that apply to this order changed while it ran; retry the order');
+      // A new run (a retry) takes the customer's own group.
+      const next = app.app.get(ExternalServicesFactory).forOrder({ organizationId: customer.id, serverUrl: 'https://pbx.example.com' });
+      expect(await next.requireCredential(customer.id, 'sipTrunk.password')).toBe('c-password');
+      // The services of one order never answer for another organization.
+      await expect(next.requireCredential(distributor.id, 'sipTrunk.password')).rejects.toThrow(/asked for an order of organization/);
     });
 
     it('decrypts only the values of the organization that supplies the group', async () => {
