@@ -24,7 +24,7 @@ const UNLIMITED = /^\/(health|metrics)(\/|$)/;
 
 /**
  * The answers every limited route can give whatever its controller says (README "Operations",
- * "Limits"): 429 from the rate limit per API key (and, on POST /api/v1/provision, from
+ * "Limits"): 429 from the rate limit per API key (and, on POST /api/v1/provision and retry, from
  * MAX_UNFINISHED_ORDERS), and 503 while the database is out of reach — both with Retry-After.
  */
 function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
@@ -35,7 +35,8 @@ function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
       const operation = item[method];
       if (!operation) continue;
-      const unfinished = path === '/api/v1/provision' && method === 'post' ? '; or the organization has MAX_UNFINISHED_ORDERS unfinished orders already (the message says so)' : '';
+      const ordering = method === 'post' && (path === '/api/v1/provision' || path === '/api/v1/orders/{id}/retry');
+      const unfinished = ordering ? '; or a subtree on the path already holds MAX_UNFINISHED_ORDERS unfinished orders (the message says which; docs/security.md)' : '';
       operation.responses['429'] ??= {
         description: `Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up${unfinished}`,
         headers: retryAfter,
