@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import {
   DEFAULT_MAX_BODY_BYTES,
+  isRetryableStatus,
   isRetryableTransportError,
   isTimeout,
   outboundAxiosConfig,
@@ -174,7 +175,7 @@ export class XelionTransport {
       const retryAfterMs = parseRetryAfterMs(response.headers?.['retry-after']);
       // 429 means "not run": always safe to try again.
       if (response.status === 429) return { retry: true, retryAfterMs };
-      if (response.status >= 500 && response.status !== 501 && response.status !== 505 && kind !== 'once') return { retry: true, retryAfterMs };
+      if (isRetryableStatus(response.status) && kind !== 'once') return { retry: true, retryAfterMs };
       return { retry: false };
     };
     const retryOnError = (error: unknown): RetryDecision => {
@@ -229,7 +230,7 @@ export class XelionTransport {
     if (status === 429) {
       throw new XelionRetryableError(`${info}: Xelion is busy (too many concurrent requests) after retries: ${message}`, status, errorCode, xelionInfo, false, parseRetryAfterMs(response.headers?.['retry-after']));
     }
-    if (status >= 500 && status !== 501 && status !== 505) {
+    if (isRetryableStatus(status)) {
       const outcomeUnknown = kind === 'once';
       if (outcomeUnknown && status === 500 && errorCode === SERVER_ERROR) {
         throw new XelionDuplicateError(`${info}: Xelion server error ${status}/${errorCode} (also what Xelion answers for a duplicate): ${message}`, status, errorCode, xelionInfo);
