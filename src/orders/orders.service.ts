@@ -25,7 +25,7 @@ import { RetryLaterError } from './retry-after.interceptor.js';
 /** The Retry-After of a 429 for MAX_UNFINISHED_ORDERS: unfinished orders end on their own, in some time. */
 export const UNFINISHED_ORDERS_RETRY_AFTER_SECONDS = 30;
 
-/** How long an Idempotency-Key keeps answering with its order (issue 5: "within 24 hours"). */
+/** How long an Idempotency-Key keeps answering with its order (docs/provisioning.md, "Idempotency-Key"). */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
 
 export function orderNotFound(id: number): NotFoundException {
@@ -232,7 +232,7 @@ export class OrdersService {
    * The orders of the caller's subtree. `organizationId` narrows it; one outside the subtree simply
    * matches nothing (an empty page), as the scope is part of the WHERE.
    *
-   * Two plans, so that a page costs about the same at any size (issue 8, docs/benchmarks.md "Scale"):
+   * Two plans, so that a page costs about the same at any size (docs/benchmarks.md, "Scale"):
    * a subtree of at most SMALL_SUBTREE organizations takes each organization's newest orders from the
    * (organization_id, id) INCLUDE (status) index, index-only, and keeps the newest of those — work in
    * proportion to the subtree, not to the orders. A larger subtree (the root, a big distributor) owns a

@@ -54,7 +54,7 @@ class OrderFailed extends Error {
  * Attempts of one step within one run while its errors stay retryable (429/5xx/timeouts after the
  * client's own retries, or a create whose outcome is unknown). Waits of 0.5, 1, 2, 4, 8, 8, 8 s (±25 %)
  * between them: a Xelion that misbehaves for up to ~30 s does not fail the order, a longer outage does,
- * with its cause (issue 5: "429 bursts and random 500s → completes"). Each attempt looks up first.
+ * with its cause (docs/provisioning.md). Each attempt looks up first.
  */
 export const STEP_ATTEMPTS_PER_RUN = 8;
 /**
