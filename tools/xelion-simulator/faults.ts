@@ -19,11 +19,6 @@ export class Faults {
     this.random = this.options.seed === null ? Math.random : mulberry32(this.options.seed);
   }
 
-  /** A random number from the seeded source (latency jitter). */
-  next(): number {
-    return this.random();
-  }
-
   private takeFault(route: string, tenant: string | undefined): FaultRule | undefined {
     const index = this.state.faults.findIndex((rule) => (rule.route === undefined || rule.route === route) && (rule.tenant === undefined || rule.tenant === tenant));
     if (index < 0) return undefined;
@@ -34,7 +29,7 @@ export class Faults {
   }
 
   /** The fault for this call, if any: a configured rule first, else the random error rate. */
-  pickFault(route: string, tenant: string | undefined, isWrite: boolean): FaultRule | undefined {
+  private pickFault(route: string, tenant: string | undefined, isWrite: boolean): FaultRule | undefined {
     const rule = this.takeFault(route, tenant);
     if (rule) return rule;
     if (this.options.errorRate > 0 && this.random() < this.options.errorRate) {
