@@ -13,7 +13,7 @@ import { projectRoot } from '../tools/support/project-root.js';
 import { mulberry32 } from '../tools/support/random.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
-import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, type OrderOutcome, type TenantDump } from './checks.js';
+import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, checkWithinContract, type OrderOutcome, type TenantDump } from './checks.js';
 import { Fleet, type Instance } from './fleet.js';
 import { chaosOrders, type ChaosOrder } from './workload.js';
 
@@ -209,7 +209,9 @@ async function main(): Promise<number> {
     const base = fleet.instances[0].url;
     const me = await api(base, rootKey, 'GET', '/api/v1/organizations/me');
     const credentials = simulatorCredentials(sim, `chaos-trunk-${randomBytes(6).toString('hex')}`);
-    for (const [key, value] of Object.entries(credentials)) await api(base, rootKey, 'PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value });
+    // Shared with the resellers below (inherit), the trunk only to the simulator's host (docs/credentials.md).
+    for (const [key, value] of Object.entries(credentials)) await api(base, rootKey, 'PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value, inherit: true });
+    await api(base, rootKey, 'PATCH', `/api/v1/organizations/${me.id}`, { allowedServerHosts: [new URL(sim.url).hostname] });
     secrets.push(credentials['numbers.apiKey'], credentials['redirection.password'], credentials['sipTrunk.password']);
     const keys: string[] = [];
     const webhookSecrets: string[] = [];
@@ -301,6 +303,10 @@ async function main(): Promise<number> {
     results.push({
       name: 'no order run by two instances at once',
       violations: submissions.flatMap((s) => checkSingleRunner(s.order.tenant, sim.requests(s.order.tenant), MIN_HANDOVER_MS)),
+    });
+    results.push({
+      name: 'every Xelion request within the contract',
+      violations: submissions.flatMap((s) => checkWithinContract(s.order.tenant, sim.requests(s.order.tenant))),
     });
     results.push({
       name: 'no duplicate object in any tenant',

@@ -24,8 +24,9 @@ const UNLIMITED = /^\/(health|metrics)(\/|$)/;
 
 /**
  * The answers every limited route can give whatever its controller says (README "Operations",
- * "Limits"): 429 from the rate limits (and, on POST /api/v1/provision, from MAX_UNFINISHED_ORDERS),
- * and 503 while the database is out of reach — both with Retry-After; RateLimit-* on the others.
+ * "Limits"): 429 from the rate limits (and, on POST /api/v1/provision and retry, from
+ * MAX_UNFINISHED_ORDERS), and 503 while the database is out of reach — both with Retry-After;
+ * RateLimit-* on the others.
  */
 function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
   const error = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } };
@@ -41,7 +42,8 @@ function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
       const operation = item[method];
       if (!operation) continue;
-      const unfinished = path === '/api/v1/provision' && method === 'post' ? '; or the organization has MAX_UNFINISHED_ORDERS unfinished orders already (the message says so)' : '';
+      const ordering = method === 'post' && (path === '/api/v1/provision' || path === '/api/v1/orders/{id}/retry');
+      const unfinished = ordering ? '; or a subtree on the path already holds MAX_UNFINISHED_ORDERS unfinished orders (the message says which; docs/security.md)' : '';
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response && /^2/.test(status) && !('$ref' in response)) response.headers = { ...response.headers, ...rateLimit };
       }

@@ -39,6 +39,8 @@ export interface CreatedApiKey {
 
 export interface Credential {
   key: string;
+  /** Whether descendants' orders may use it (as part of a complete, wholly shared group). */
+  inherit: boolean;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -19,6 +19,7 @@ import { IdParam } from '../common/http/id.pipe.js';
 import { CreatedOrderDto, ListOrdersQuery, OrderDto, OrderPageDto, OrderStepListDto } from './dto/order.dto.js';
 import { OrdersService } from './orders.service.js';
 import { HEADER, parseProvisionHeaders, parseTenantToken } from './provision-headers.js';
+import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
@@ -43,8 +44,12 @@ export class OrdersController {
   @ApiBody({ description: 'A configuration, format version 1', schema: { type: 'object' } })
   @ApiCreatedResponse({ type: CreatedOrderDto, description: 'Location: /api/v1/orders/{id}' })
   @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'A missing or malformed header (named), or an invalid configuration (`errors`)' })
+  @ApiBadRequestResponse({
+    type: ErrorResponse,
+    description: 'A missing or malformed header (named; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (`errors`)',
+  })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
+  @UseInterceptors(RetryAfterInterceptor)
   async provision(
     @CurrentCaller() caller: Caller,
     @Headers() headers: RawHeaders,
@@ -94,7 +99,9 @@ export class OrdersController {
   @ApiOperation({ summary: 'Retry a FAILED order from its first unfinished step' })
   @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased" })
   @ApiOkResponse({ type: OrderDto })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'The order is not FAILED' })
+  @ApiConflictResponse({ type: ErrorResponse, description: "The order is not FAILED, or its organization (or an ancestor) is disabled" })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: "The order's Xelion-Server-Url is no longer allowed (allowedServerHosts), or a token is needed" })
+  @UseInterceptors(RetryAfterInterceptor)
   retry(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Headers() headers: RawHeaders): Promise<OrderDto> {
     return this.orders.retry(caller, id, parseTenantToken(headers, false));
   }

@@ -264,47 +264,6 @@ export class OrderJournal {
     });
   }
 
-  /** Marks a step RUNNING and counts the attempt before anything is sent for it; returns the attempt number. */
-  async beginStep(me: string, orderId: number, seq: number, name: string): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await manager.query(`UPDATE orders SET current_step = $2 WHERE id = $1`, [orderId, name]);
-      const [row] = rowsOf<{ attempts: number }>(
-        await manager.query(
-          `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
-            WHERE order_id = $1 AND seq = $2 RETURNING attempts`,
-          [orderId, seq],
-        ),
-      );
-      return row.attempts;
-    });
-  }
-
-  /** A step done: its output and the order's progress and result, in one transaction. */
-  async finishStep(me: string, orderId: number, seq: number, output: Record<string, unknown>, result: OrderResult): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await manager.query(
-        `UPDATE order_steps SET status = 'DONE', finished_at = now(), output = $3::jsonb, error = NULL WHERE order_id = $1 AND seq = $2`,
-        [orderId, seq, JSON.stringify(output)],
-      );
-      await manager.query(
-        `UPDATE orders SET result = $2::jsonb,
-                progress_done = (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE')
-          WHERE id = $1`,
-        [orderId, JSON.stringify(result)],
-      );
-    });
-  }
-
-  /** Records a failed attempt that will be tried again (the step stays RUNNING). */
-  async noteStepError(me: string, orderId: number, seq: number, error: StepError): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await manager.query(`UPDATE order_steps SET error = $3::jsonb WHERE order_id = $1 AND seq = $2`, [orderId, seq, JSON.stringify(error)]);
-    });
-  }
-
   /**
    * The step and the order FAILED. The token is erased when Xelion rejected it (it is worthless);
    * otherwise it is kept, sealed, so that the order can be retried without sending it again
@@ -365,5 +324,16 @@ export class OrderJournal {
         error: null,
       });
     });
+  }
+
+  /** Whether the organization or any of its ancestors is disabled (a missing organization counts as disabled). */
+  async organizationDisabled(organizationId: number): Promise<boolean> {
+    const [row]: { disabled: boolean | null }[] = await this.dataSource.query(
+      `SELECT bool_or(o.disabled_at IS NOT NULL) AS disabled
+         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
+        WHERE target.id = $1`,
+      [organizationId],
+    );
+    return row?.disabled !== false;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * How a step's failure is classified (issue 5, "Failure handling"; ../shared/spec/xelion-api.md,
+ * How a step's failure is classified (docs/provisioning.md, error codes; docs/xelion-contract.md,
  * "Errors"). The Xelion client raises typed errors; everything that decides what happens to the order
  * is here.
  */
@@ -34,3 +34,6 @@ export class DrainingError extends Error {
 
 export const TENANT_TOKEN_REJECTED = 'TENANT_TOKEN_REJECTED';
 export const TENANT_TOKEN_REJECTED_MESSAGE = 'the tenant token was rejected';
+
+/** The order's organization or an ancestor was disabled: the order starts no further step. */
+export const ORGANIZATION_DISABLED = 'ORGANIZATION_DISABLED';

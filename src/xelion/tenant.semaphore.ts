@@ -1,5 +1,5 @@
 /**
- * At most N Xelion requests in flight per tenant session (spec "Sessions and limits": one token is one
+ * At most N Xelion requests in flight per tenant session (docs/xelion-contract.md "Sessions and limits": one token is one
  * session, Xelion answers 429 / 10400 beyond its limit). One semaphore per (server URL, tenant), shared
  * by every client instance of the process.
  */

@@ -1,5 +1,5 @@
 /**
- * The client's error contract (spec "Errors"). Every error carries `status` (HTTP, when there was an
+ * The client's error contract (docs/xelion-contract.md "Errors"). Every error carries `status` (HTTP, when there was an
  * answer), `errorCode` (Xelion's, when sent) and `retryable`. Messages never contain the token.
  *
  * What a provisioning step does with each:
@@ -73,6 +73,18 @@ export class XelionRetryableError extends XelionError {
   ) {
     super(message, status, errorCode, info);
     this.name = 'XelionRetryableError';
+  }
+}
+
+/**
+ * A create answered 500 / 11000: Xelion's answer to a duplicate (a user name, a MAC address, a person
+ * that has a user already) and to a server error alike. The object may or may not exist now: look it
+ * up by its natural key before creating it again.
+ */
+export class XelionDuplicateError extends XelionRetryableError {
+  constructor(message: string, status: number, errorCode: number, info: string | undefined) {
+    super(message, status, errorCode, info, true);
+    this.name = 'XelionDuplicateError';
   }
 }
 

@@ -76,7 +76,7 @@ describe('list reads against a server that pages for ever', () => {
   it('stops at XELION_LIST_MAX_ITEMS (the default of 50,000 included), naming the bound', async () => {
     server.pages = 0;
     server.padding = 0;
-    const error = await client({ listMaxItems: 1_000 }).listPhones().catch((caught: unknown) => caught);
+    const error = await client({ listMaxItems: 1_000 }).findPhoneByMac('AA:BB:CC:DD:EE:FF').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(XelionListTooLargeError);
     expect((error as Error).message).toBe('GET /phones: the list has more than XELION_LIST_MAX_ITEMS (1000) items; reading stopped');
     expect(server.pages).toBe(11);
@@ -90,7 +90,7 @@ describe('list reads against a server that pages for ever', () => {
   it('stops at XELION_LIST_MAX_BYTES, naming the bound, before the pages pile up in memory', async () => {
     server.pages = 0;
     server.padding = 2_000; // ~200 kB a page
-    const error = await client({ listMaxBytes: 1024 * 1024 }).listPhones().catch((caught: unknown) => caught);
+    const error = await client({ listMaxBytes: 1024 * 1024 }).findPhoneByMac('AA:BB:CC:DD:EE:FF').catch((caught: unknown) => caught);
     server.padding = 0;
     expect(error).toBeInstanceOf(XelionListTooLargeError);
     expect((error as Error).message).toBe('GET /phones: the list is larger than XELION_LIST_MAX_BYTES (1048576 bytes); reading stopped');

@@ -20,7 +20,7 @@ export interface ExternalCallContext {
 }
 
 /**
- * One idempotent call to an external service (spec: both are idempotent, so retrying is fine):
+ * One idempotent call to an external service (docs/xelion-contract.md: both are idempotent, so retrying is fine):
  * retries on 429/5xx/timeouts/connection errors, each attempt under a total deadline of `timeoutMs`
  * (the service's `*_TIMEOUT_MS`); maps the final outcome to the service's error type.
  * Messages name the service and the status, never a header or a secret.

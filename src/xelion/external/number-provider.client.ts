@@ -28,7 +28,7 @@ export interface NumberReservationResult {
   reference: string;
 }
 
-/** `POST {numbers.url}/v1/numbers/reservations` (spec "External services beside Xelion"). */
+/** `POST {numbers.url}/v1/numbers/reservations` (docs/xelion-contract.md "External services beside Xelion"). */
 @Injectable()
 export class NumberProviderClient implements OnModuleDestroy {
   private readonly agents: SafeAgents;
