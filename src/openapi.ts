@@ -24,12 +24,19 @@ const UNLIMITED = /^\/(health|metrics)(\/|$)/;
 
 /**
  * The answers every limited route can give whatever its controller says (README "Operations",
- * "Limits"): 429 from the rate limit per API key (and, on POST /api/v1/provision and retry, from
- * MAX_UNFINISHED_ORDERS), and 503 while the database is out of reach — both with Retry-After.
+ * "Limits"): 429 from the rate limits (and, on POST /api/v1/provision and retry, from
+ * MAX_UNFINISHED_ORDERS), and 503 while the database is out of reach — both with Retry-After;
+ * RateLimit-* on the others.
  */
 function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
   const error = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } };
   const retryAfter = { 'Retry-After': { description: 'Seconds to wait before sending the request again', schema: { type: 'integer' } } };
+  // docs/security.md, "Rate limits": on every answer of a limited route, 2xx included.
+  const rateLimit = {
+    'RateLimit-Limit': { description: 'Requests allowed in the current window of one minute', schema: { type: 'integer' } },
+    'RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer' } },
+    'RateLimit-Reset': { description: 'Seconds until the window ends', schema: { type: 'integer' } },
+  };
   for (const [path, item] of Object.entries(document.paths)) {
     if (UNLIMITED.test(path)) continue;
     for (const method of ['get', 'put', 'post', 'patch', 'delete'] as const) {
@@ -37,9 +44,14 @@ function addCommonResponses(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       const ordering = method === 'post' && (path === '/api/v1/provision' || path === '/api/v1/orders/{id}/retry');
       const unfinished = ordering ? '; or a subtree on the path already holds MAX_UNFINISHED_ORDERS unfinished orders (the message says which; docs/security.md)' : '';
+      for (const [status, response] of Object.entries(operation.responses)) {
+        if (response && /^2/.test(status) && !('$ref' in response)) response.headers = { ...response.headers, ...rateLimit };
+      }
       operation.responses['429'] ??= {
-        description: `Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up${unfinished}`,
-        headers: retryAfter,
+        description:
+          `Too many requests: the API key's RATE_LIMIT_PER_MINUTE (public routes: the client address's) is used up, or the ` +
+          `client address failed authentication AUTH_FAILURES_PER_MINUTE times${unfinished}`,
+        headers: { ...retryAfter, ...rateLimit },
         content: error,
       };
       operation.responses['503'] ??= {

@@ -53,6 +53,9 @@ describe('OpenAPI', () => {
           continue;
         }
         expect(responses['429']?.headers?.['Retry-After'], `${method} ${path}`).toBeDefined();
+        for (const [status, response] of Object.entries(responses)) {
+          if (status.startsWith('2')) expect(response.headers?.['RateLimit-Remaining'], `${method} ${path} ${status}`).toBeDefined();
+        }
         expect(responses['503']?.headers?.['Retry-After'], `${method} ${path}`).toBeDefined();
       }
     }
