@@ -138,7 +138,7 @@ describe('provisioning against the strict simulator (the Xelion contract and not
   });
 
   for (const name of ['minimal', 'small-office', 'company-200']) {
-    it(`${name}: COMPLETED, the tenant equals the configuration, every request within the contract`, async () => {
+    it(`${name}: COMPLETED, the tenant equals the configuration, every request within the contract`, { timeout: 300_000 }, async () => {
       const { order, tenant } = await provisionOnNewTenant(example(name));
       expect(order.error, JSON.stringify(order.error)).toBeNull();
       expect(order.status).toBe('COMPLETED');
