@@ -47,7 +47,7 @@ afterAll(async () => {
 const output = () => readFileSync(join(workDir, 'service.log'), 'utf8');
 
 describe('the service process', () => {
-  it('SIGTERM during an order: exits 0 within the drain bound; the next process continues the order at once', async () => {
+  it('SIGTERM during an order: exits 0 within the drain bound; the next process continues the order at once', { timeout: 120_000 }, async () => {
     await service.start();
     const users = Array.from({ length: 20 }, (_, i) => ({ email: `sig${i}@process.example`, lastName: `Signal ${i}`, internalNumber: String(500 + i) }));
     const created = await request(`http://127.0.0.1:${port}`, 'POST', '/api/v1/provision', {
