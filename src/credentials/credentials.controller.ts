@@ -30,7 +30,7 @@ export class CredentialsController {
 
   @Put(':key')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Store or replace a credential; the value can never be read back' })
+  @ApiOperation({ operationId: 'setCredential', summary: 'Store or replace a credential; the value can never be read back' })
   @ApiParam(KEY_PARAM)
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad key name or value' })
@@ -46,7 +46,7 @@ export class CredentialsController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The organization's own credential keys (not inherited ones), sorted; never the values" })
+  @ApiOperation({ operationId: 'listCredentials', summary: "The organization's own credential keys (not inherited ones), sorted; never the values" })
   @ApiOkResponse({ type: CredentialListDto })
   @ApiNotFoundResponse({ type: ErrorResponse })
   list(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<CredentialListDto> {
@@ -55,7 +55,7 @@ export class CredentialsController {
 
   @Delete(':key')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a credential; ancestors’ values (if any) apply again' })
+  @ApiOperation({ operationId: 'deleteCredential', summary: 'Delete a credential; ancestors’ values (if any) apply again' })
   @ApiParam(KEY_PARAM)
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorResponse })

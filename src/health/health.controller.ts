@@ -34,7 +34,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Whether the service and its database answer' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Whether the service and its database answer' })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto })
   async status(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
@@ -44,14 +44,14 @@ export class HealthController {
   }
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process serves requests (restart it when this fails)' })
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process serves requests (restart it when this fails)' })
   @ApiOkResponse({ type: ProbeDto })
   live(): ProbeDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: send traffic here (503 while the database is down or the instance drains)' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: send traffic here (503 while the database is down or the instance drains)' })
   @ApiOkResponse({ type: ProbeDto })
   @ApiServiceUnavailableResponse({ type: ProbeDto })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ProbeDto> {

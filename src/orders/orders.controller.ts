@@ -28,7 +28,7 @@ export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post('provision')
-  @ApiOperation({
+  @ApiOperation({ operationId: 'provisionTenant',
     summary: 'Create a provisioning order',
     description:
       'Validates the headers (first) and the configuration (exactly as POST /api/v1/provision/test), stores the order for the ' +
@@ -40,10 +40,10 @@ export class OrdersController {
   @ApiHeader({ name: HEADER.tenantToken, required: true, description: 'A session token of the tenant; stored encrypted, erased when the order ends, never returned' })
   @ApiHeader({ name: HEADER.callbackUrl, required: false, description: 'Where status changes are POSTed' })
   @ApiHeader({ name: HEADER.idempotencyKey, required: false, description: 'The same key and request within 24 hours returns the same order (200)' })
-  @ApiBody({ description: 'A configuration, format version 1', schema: { type: 'object' } })
+  @ApiBody({ description: 'A configuration, format version 1', required: true, schema: { $ref: '#/components/schemas/Configuration' } })
   @ApiCreatedResponse({ type: CreatedOrderDto, description: 'Location: /api/v1/orders/{id}' })
   @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key' })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'A missing or malformed header (named), or an invalid configuration (`errors`)' })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'A missing or malformed header (named in `details`), or an invalid configuration (every problem in `errors`)' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
   async provision(
     @CurrentCaller() caller: Caller,
@@ -58,22 +58,21 @@ export class OrdersController {
   }
 
   @Get('orders')
-  @ApiOperation({ summary: "Orders of the caller's subtree, newest first" })
+  @ApiOperation({ operationId: 'listOrders', summary: "Orders of the caller's subtree, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
   list(@CurrentCaller() caller: Caller, @Query() query: ListOrdersQuery): Promise<OrderPageDto> {
     return this.orders.list(caller, query);
   }
 
   @Get('orders/:id')
-  @ApiOperation({ summary: 'One order of the subtree, with progress, error and result' })
+  @ApiOperation({ operationId: 'getOrder', summary: 'One order of the subtree, with progress, error and result' })
   @ApiOkResponse({ type: OrderDto })
-  @ApiNotFoundResponse({ type: ErrorResponse })
   get(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrderDto> {
     return this.orders.get(caller, id);
   }
 
   @Get('orders/:id/steps')
-  @ApiOperation({ summary: "The order's step journal" })
+  @ApiOperation({ operationId: 'listOrderSteps', summary: "The order's step journal" })
   @ApiOkResponse({ type: OrderStepListDto })
   @ApiNotFoundResponse({ type: ErrorResponse })
   async steps(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrderStepListDto> {
@@ -82,7 +81,7 @@ export class OrdersController {
 
   @Post('orders/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a NOT_STARTED order: it becomes FAILED with error code CANCELLED' })
+  @ApiOperation({ operationId: 'cancelOrder', summary: 'Cancel a NOT_STARTED order: it becomes FAILED with error code CANCELLED' })
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The order is not NOT_STARTED' })
   cancel(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrderDto> {
@@ -91,7 +90,7 @@ export class OrdersController {
 
   @Post('orders/:id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Retry a FAILED order from its first unfinished step' })
+  @ApiOperation({ operationId: 'retryOrder', summary: 'Retry a FAILED order from its first unfinished step' })
   @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased" })
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The order is not FAILED' })
