@@ -87,7 +87,7 @@ describe('OpenAPI', () => {
   });
 
   it('documents 429 and 503 with Retry-After on every rate-limited route, and X-RateLimit-* on its successes', () => {
-    const components = document.components as Json & { responses: Record<string, Json> };
+    const components = document.components as unknown as { responses: Record<string, Json> };
     for (const [method, path, operation] of operations()) {
       const responses = operation.responses;
       if (/^\/(health|metrics)/.test(path)) {
