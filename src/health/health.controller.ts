@@ -17,7 +17,12 @@ class ProbeDto {
   @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] })
   status: 'ok' | 'error' | 'shutting_down';
 
-  @ApiProperty({ required: false, description: 'Each check and its state' })
+  @ApiProperty({
+    required: false,
+    description: 'Each check and its state',
+    additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, required: ['status'] },
+    example: { database: { status: 'up' } },
+  })
   checks?: Record<string, { status: string }>;
 }
 

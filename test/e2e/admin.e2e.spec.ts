@@ -466,10 +466,10 @@ describe('the admin page in Chromium', () => {
       }
       const problems = await page.evaluate(() => {
         const found: string[] = [];
-        for (const wrap of document.querySelectorAll<HTMLElement>('.table-wrap')) {
+        for (const wrap of Array.from(document.querySelectorAll<HTMLElement>('.table-wrap'))) {
           if (wrap.scrollWidth > wrap.clientWidth + 1) found.push(`table "${wrap.getAttribute('aria-label')}" is ${wrap.scrollWidth} px in ${wrap.clientWidth} px`);
         }
-        for (const button of document.querySelectorAll<HTMLElement>('main button')) {
+        for (const button of Array.from(document.querySelectorAll<HTMLElement>('main button'))) {
           const box = button.getBoundingClientRect();
           if (box.width === 0) continue;
           const card = (button.closest('.card') ?? document.querySelector('main'))!.getBoundingClientRect();

@@ -922,8 +922,20 @@ export interface components {
             nextCursor: string | null;
         };
         Probe: {
-            /** @description Each check and its state */
-            checks?: Record<string, never>;
+            /**
+             * @description Each check and its state
+             * @example {
+             *       "database": {
+             *         "status": "up"
+             *       }
+             *     }
+             */
+            checks?: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                };
+            };
             /** @enum {string} */
             status: "ok" | "error" | "shutting_down";
         };
@@ -3803,7 +3815,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "checks": {},
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       },
                      *       "status": "ok"
                      *     }
                      */
@@ -3828,7 +3844,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "checks": {},
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       },
                      *       "status": "ok"
                      *     }
                      */
@@ -3842,7 +3862,11 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "checks": {},
+                     *       "checks": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       },
                      *       "status": "ok"
                      *     }
                      */
