@@ -3,7 +3,7 @@ import type { OpenAPIObject } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIGURATION_EXAMPLE } from '../../src/configuration/configuration.example.js';
 import { createOpenApiDocument, DOCUMENT_SERVER_URL, renderOpenApi } from '../../src/openapi.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
 type Json = Record<string, unknown>;
 type Operation = { operationId: string; security?: unknown[]; responses: Record<string, Json>; requestBody?: Json; parameters?: Json[] };
@@ -104,6 +104,15 @@ describe('OpenAPI', () => {
       );
     }
     expect(JSON.stringify(document.paths['/api/v1/provision'].post!.responses['429'])).toContain('MAX_UNFINISHED_ORDERS');
+  });
+
+  it('documents the rate-limit headers the service really sends', async () => {
+    const answer = await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY });
+    expect(answer.status).toBe(200);
+    for (const header of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) {
+      expect(answer.headers.get(header), header).toMatch(/^\d+$/);
+      expect((document.components as unknown as { headers: Record<string, unknown> }).headers[header], header).toBeDefined();
+    }
   });
 
   it('names schemas without clashes: the configuration parts are Configuration…, the API resource is Organization', () => {
