@@ -22,6 +22,8 @@ import { HEADER, parseProvisionHeaders, parseTenantToken } from './provision-hea
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
+const LOCATION = { description: 'The order: /api/v1/orders/{id}', schema: { type: 'string', example: '/api/v1/orders/42' } } as const;
+
 @ApiTags('orders')
 @Controller('api/v1')
 export class OrdersController {
@@ -41,8 +43,8 @@ export class OrdersController {
   @ApiHeader({ name: HEADER.callbackUrl, required: false, description: 'Where status changes are POSTed' })
   @ApiHeader({ name: HEADER.idempotencyKey, required: false, description: 'The same key and request within 24 hours returns the same order (200)' })
   @ApiBody({ description: 'A configuration, format version 1', required: true, schema: { $ref: '#/components/schemas/Configuration' } })
-  @ApiCreatedResponse({ type: CreatedOrderDto, description: 'Location: /api/v1/orders/{id}' })
-  @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key' })
+  @ApiCreatedResponse({ type: CreatedOrderDto, description: 'The order is stored and scheduled', headers: { Location: LOCATION } })
+  @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key', headers: { Location: LOCATION } })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'A missing or malformed header (named in `details`), or an invalid configuration (every problem in `errors`)' })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
   async provision(

@@ -3470,6 +3470,8 @@ export interface operations {
             /** @description The order created earlier with the same Idempotency-Key */
             200: {
                 headers: {
+                    /** @description The order: /api/v1/orders/{id} */
+                    Location?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
@@ -3484,9 +3486,11 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedOrder"];
                 };
             };
-            /** @description Location: /api/v1/orders/{id} */
+            /** @description The order is stored and scheduled */
             201: {
                 headers: {
+                    /** @description The order: /api/v1/orders/{id} */
+                    Location?: string;
                     "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
                     "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
                     "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
