@@ -870,7 +870,7 @@ export interface components {
         OrderStep: {
             /** Format: int32 */
             attempts: number;
-            error: components["schemas"]["OrderError"] | null;
+            error: components["schemas"]["OrderStepError"] | null;
             /** Format: date-time */
             finishedAt: string | null;
             /** @example user */
@@ -887,6 +887,18 @@ export interface components {
             /** Format: date-time */
             startedAt: string | null;
             status: components["schemas"]["OrderStepStatus"];
+        };
+        OrderStepError: {
+            /** @example XELION_ERROR */
+            code: components["schemas"]["OrderErrorCode"];
+            /** @example Xelion refused the change: licence missing */
+            message: string;
+            /**
+             * Format: int32
+             * @description Xelion's errorCode, when Xelion refused a change
+             * @example 10101
+             */
+            xelionErrorCode?: number;
         };
         OrderStepList: {
             data: components["schemas"]["OrderStep"][];
@@ -1937,10 +1949,9 @@ export interface operations {
                      *         {
                      *           "attempts": 1,
                      *           "error": {
-                     *             "code": "TENANT_TOKEN_REJECTED",
-                     *             "message": "the tenant token was rejected",
-                     *             "step": "preflight",
-                     *             "xelionErrorCode": 1
+                     *             "code": "XELION_ERROR",
+                     *             "message": "Xelion refused the change: licence missing",
+                     *             "xelionErrorCode": 10101
                      *           },
                      *           "finishedAt": "2026-01-01T12:00:00.000Z",
                      *           "kind": "user",

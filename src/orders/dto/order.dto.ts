@@ -90,6 +90,18 @@ export class OrderResultDto {
   warnings: string[];
 }
 
+/** Why one step failed (the order's error names the step besides). */
+export class OrderStepErrorDto {
+  @ApiProperty({ enum: ORDER_ERROR_CODES, enumName: 'OrderErrorCode', example: 'XELION_ERROR' })
+  code: string;
+
+  @ApiProperty({ example: 'Xelion refused the change: licence missing' })
+  message: string;
+
+  @ApiPropertyOptional({ description: "Xelion's errorCode, when Xelion refused a change", example: 10101 })
+  xelionErrorCode?: number;
+}
+
 /** An order, as `GET /api/v1/orders/:id` shows it. The tenant token is never part of it. */
 export class OrderDto {
   @ApiProperty({ example: 42 })
@@ -181,7 +193,7 @@ export class OrderStepDto {
   @ApiProperty({ nullable: true, type: Date })
   finishedAt: Date | null;
 
-  @ApiProperty({ nullable: true, type: OrderErrorDto })
+  @ApiProperty({ nullable: true, type: OrderStepErrorDto })
   error: { code: string; message: string; xelionErrorCode?: number } | null;
 
   @ApiProperty({ nullable: true, type: Object, description: 'What the step found or created: Xelion oids, allocated numbers' })
