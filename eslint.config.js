@@ -14,4 +14,16 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The Xelion dialect belongs in src/xelion/ (docs/xelion-client.md); test/unit/provisioning-dialect.spec.ts checks the rest.
+    files: ['src/provisioning/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "Property[key.name='objectType']", message: 'Xelion object types belong in src/xelion/.' },
+        { selector: "Property[key.name='op']", message: 'PATCH operations are built by the Xelion client (src/xelion/).' },
+        { selector: "Literal[value=/^\\/(addressables|users|phonelines|phones|trunks)\\b/]", message: 'Xelion paths belong in src/xelion/.' },
+      ],
+    },
+  },
 );

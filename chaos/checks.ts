@@ -31,6 +31,16 @@ export interface LoggedRequest {
   endedAt: number;
   method: string;
   path: string;
+  query?: string;
+  status: number;
+}
+
+/**
+ * Every request stayed within the Xelion contract: the strict simulator answers 400 to whatever the
+ * contract does not define (docs/xelion-contract.md), which would otherwise only show as a FAILED order.
+ */
+export function checkWithinContract(tenant: string, requests: LoggedRequest[]): string[] {
+  return requests.filter((r) => r.status === 400).map((r) => `tenant ${tenant}: ${r.method} ${r.path}${r.query ?? ''} was refused (400): not in the contract`);
 }
 
 /**

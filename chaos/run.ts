@@ -13,7 +13,7 @@ import { projectRoot } from '../tools/support/project-root.js';
 import { mulberry32 } from '../tools/support/random.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
-import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, type OrderOutcome, type TenantDump } from './checks.js';
+import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, checkWithinContract, type OrderOutcome, type TenantDump } from './checks.js';
 import { Fleet, type Instance } from './fleet.js';
 import { chaosOrders, type ChaosOrder } from './workload.js';
 
@@ -301,6 +301,10 @@ async function main(): Promise<number> {
     results.push({
       name: 'no order run by two instances at once',
       violations: submissions.flatMap((s) => checkSingleRunner(s.order.tenant, sim.requests(s.order.tenant), MIN_HANDOVER_MS)),
+    });
+    results.push({
+      name: 'every Xelion request within the contract',
+      violations: submissions.flatMap((s) => checkWithinContract(s.order.tenant, sim.requests(s.order.tenant))),
     });
     results.push({
       name: 'no duplicate object in any tenant',

@@ -16,7 +16,7 @@ import { ProvisioningModule } from './provisioning/provisioning.module.js';
 import { CryptoModule } from './common/crypto/crypto.module.js';
 import { CredentialsModule } from './credentials/credentials.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { RateLimitModule } from './common/http/throttle.module.js';
+import { RateLimitModule, RateLimits } from './common/http/throttle.module.js';
 
 @Module({})
 export class AppModule {
@@ -28,8 +28,8 @@ export class AppModule {
         // Deny by default: every route needs X-Auth-Key unless marked @Public().
         {
           provide: APP_GUARD,
-          inject: [Reflector],
-          useFactory: (reflector: Reflector) => new (apiKeyGuardFor(apiKeyStrategyName(settings.instanceId)))(reflector),
+          inject: [Reflector, RateLimits],
+          useFactory: (reflector: Reflector, limits: RateLimits) => new (apiKeyGuardFor(apiKeyStrategyName(settings.instanceId)))(reflector, limits),
         },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -82,6 +82,8 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       // One line per request, written below with the request id, instead of Fastify's two.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: BODY_LIMIT_BYTES,
+      // TRUST_PROXY: whether X-Forwarded-For names the client (the rate limits count per client address).
+      trustProxy: settings.trustProxy,
       requestIdHeader: false,
       genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
         const given = request.headers['x-request-id'];

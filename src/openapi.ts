@@ -147,15 +147,24 @@ function addConfigurationSchemas(schemas: Record<string, Json>): void {
   }
 }
 
+/** The RateLimit-* headers every answer of a limited route carries (and Retry-After on a 429). */
+function rateLimitHeaderRefs(withRetryAfter: boolean): Json {
+  const names = [...(withRetryAfter ? ['Retry-After'] : []), 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+  return Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]));
+}
+
 const errorContent = (schema = '#/components/schemas/ErrorResponse') => ({ 'application/json': { schema: { $ref: schema } } });
 
 function addCommonComponents(document: OpenAPIObject): void {
   const components = document.components as Json;
   components.headers = {
     'Retry-After': { description: 'Seconds to wait before sending the request again', schema: { type: 'integer', format: 'int32', minimum: 0 } },
-    'X-RateLimit-Limit': { description: "Requests per minute allowed for this API key (or, on public routes, this client address) on this instance (RATE_LIMIT_PER_MINUTE)", schema: { type: 'integer', format: 'int32' } },
-    'X-RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer', format: 'int32' } },
-    'X-RateLimit-Reset': { description: 'Seconds until the current window ends', schema: { type: 'integer', format: 'int32' } },
+    'RateLimit-Limit': {
+      description: 'Requests allowed in the current minute by the budget that runs out first: per API key (RATE_LIMIT_PER_MINUTE), per client address on public routes, PROVISION_TEST_PER_MINUTE for configuration tests; per instance',
+      schema: { type: 'integer', format: 'int32' },
+    },
+    'RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer', format: 'int32' } },
+    'RateLimit-Reset': { description: 'Seconds until the current window ends', schema: { type: 'integer', format: 'int32' } },
   };
   const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
   components.responses = {
@@ -169,8 +178,10 @@ function addCommonComponents(document: OpenAPIObject): void {
     },
     PayloadTooLarge: { description: 'The body is larger than 1 MB', content: errorContent() },
     TooManyRequests: {
-      description: "Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up. Wait Retry-After seconds.",
-      headers: { 'Retry-After': ref('Retry-After') },
+      description:
+        "Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up (or, on public routes, the client address's), or " +
+        'this client address failed authentication AUTH_FAILURES_PER_MINUTE times. Wait Retry-After seconds.',
+      headers: rateLimitHeaderRefs(true),
       content: errorContent(),
     },
     ServiceUnavailable: {
@@ -200,26 +211,24 @@ function completeOperation(path: string, method: string, operation: Operation): 
   if (operation.requestBody) responses['413'] ??= { $ref: '#/components/responses/PayloadTooLarge' };
 
   if (UNLIMITED.test(path)) return;
-  const unfinished = path === '/api/v1/provision' && method === 'post';
-  responses['429'] ??= unfinished
+  const special =
+    path === '/api/v1/provision' && method === 'post'
+      ? "the organization has MAX_UNFINISHED_ORDERS unfinished orders already, or the API key's RATE_LIMIT_PER_MINUTE is used up"
+      : path === '/api/v1/provision/test' && method === 'post'
+        ? "this client address's PROVISION_TEST_PER_MINUTE or RATE_LIMIT_PER_MINUTE is used up"
+        : undefined;
+  responses['429'] ??= special
     ? {
-        description:
-          "Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up, or the organization has MAX_UNFINISHED_ORDERS " +
-          'unfinished orders already (the message says which). Wait Retry-After seconds.',
-        headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' } },
+        description: `Too many requests: ${special} (the message says which). Wait Retry-After seconds.`,
+        headers: rateLimitHeaderRefs(true),
         content: errorContent(),
       }
     : { $ref: '#/components/responses/TooManyRequests' };
   responses['503'] ??= { $ref: '#/components/responses/ServiceUnavailable' };
-  // Every answer that passed the rate limit says how much of it is left.
+  // Every answer of a limited route says how much of the budget is left.
   for (const [status, response] of Object.entries(responses)) {
     if (!/^2/.test(status) || response.$ref) continue;
-    response.headers = {
-      'X-RateLimit-Limit': { $ref: '#/components/headers/X-RateLimit-Limit' },
-      'X-RateLimit-Remaining': { $ref: '#/components/headers/X-RateLimit-Remaining' },
-      'X-RateLimit-Reset': { $ref: '#/components/headers/X-RateLimit-Reset' },
-      ...(response.headers as Json | undefined),
-    };
+    response.headers = { ...rateLimitHeaderRefs(false), ...(response.headers as Json | undefined) };
   }
 }
 
@@ -392,9 +401,31 @@ function walk(value: unknown, visit: (node: Json) => void): void {
   }
 }
 
+/**
+ * Swagger UI's own policy: its scripts and styles come from this server (its page has an inline
+ * `<style>` and the UI sets inline styles, hence 'unsafe-inline' for styles only); nothing else is
+ * loaded, sent or framed — not even the online validator's badge. docs/security.md, "Smaller protections".
+ */
+export const SWAGGER_UI_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 /** Swagger UI at /api/docs and the document at /api/docs-json, both public; `servers` is PUBLIC_URL. */
 export function setupOpenApi(app: INestApplication): void {
   const settings = app.get<RuntimeSettings>(SETTINGS);
+  const fastify = (app.getHttpAdapter() as unknown as { getInstance(): { addHook: (name: 'onRequest', hook: (request: { url: string }, reply: { header(name: string, value: string): unknown }, done: () => void) => void) => void } }).getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (request.url === '/api/docs' || request.url.startsWith('/api/docs/')) reply.header('content-security-policy', SWAGGER_UI_CSP);
+    done();
+  });
   SwaggerModule.setup('api/docs', app, () => createOpenApiDocument(app, publicUrl(settings)), {
     jsonDocumentUrl: 'api/docs-json',
     yamlDocumentUrl: 'api/docs-yaml',

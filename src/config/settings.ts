@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Typed settings, read once from the environment and validated at start-up.
  *
@@ -34,10 +36,16 @@ export interface Settings {
     pollMs: number;
     concurrency: number;
     leaseSeconds: number;
+    /** EXECUTOR_MAX_PER_ORGANIZATION: slots one top-level organization's orders may hold (docs/security.md). */
+    maxPerOrganization: number;
   };
   xelion: {
     maxConcurrency: number;
+    /** XELION_TIMEOUT_MS: the total deadline of one request (also the number provider's and the redirection server's). */
     timeoutMs: number;
+    /** XELION_LIST_MAX_ITEMS / XELION_LIST_MAX_BYTES: the most one list read keeps (docs/security.md). */
+    listMaxItems: number;
+    listMaxBytes: number;
   };
   /** Webhook delivery (docs/webhooks.md). */
   webhooks: {
@@ -62,7 +70,13 @@ export interface Settings {
     ratePerMinute: number;
     /** MAX_UNFINISHED_ORDERS: NOT_STARTED + IN_PROGRESS orders one organization may have; 0 = no limit. */
     maxUnfinishedOrders: number;
+    /** AUTH_FAILURES_PER_MINUTE: requests failing authentication per client address per minute; 0 = off. */
+    authFailuresPerMinute: number;
+    /** PROVISION_TEST_PER_MINUTE: `POST /api/v1/provision/test` per client address per minute; 0 = off. */
+    testPerMinute: number;
   };
+  /** TRUST_PROXY: whether (or from which addresses) `X-Forwarded-For` is believed for the client address. */
+  trustProxy: boolean | string[];
 }
 
 export class SettingsError extends Error {
@@ -155,6 +169,7 @@ export function loadSettings(env: Env = process.env): Settings {
     throw new SettingsError('LOG_FORMAT', `"${logFormat}" is not json or pretty`);
   }
 
+  const concurrency = integer(env, 'EXECUTOR_CONCURRENCY', 4, 1, 256);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: raw(env, 'HOST') ?? '0.0.0.0',
@@ -171,12 +186,15 @@ export function loadSettings(env: Env = process.env): Settings {
     executor: {
       enabled: boolean(env, 'EXECUTOR_ENABLED', true),
       pollMs: integer(env, 'EXECUTOR_POLL_MS', 500, 10, 600_000),
-      concurrency: integer(env, 'EXECUTOR_CONCURRENCY', 4, 1, 256),
+      concurrency,
       leaseSeconds: integer(env, 'LEASE_SECONDS', 30, 2, 3600),
+      maxPerOrganization: integer(env, 'EXECUTOR_MAX_PER_ORGANIZATION', Math.max(1, Math.floor(concurrency / 2)), 1, 256),
     },
     xelion: {
       maxConcurrency: integer(env, 'XELION_MAX_CONCURRENCY', 4, 1, 64),
       timeoutMs: integer(env, 'XELION_TIMEOUT_MS', 15_000, 100, 600_000),
+      listMaxItems: integer(env, 'XELION_LIST_MAX_ITEMS', 50_000, 100, 10_000_000),
+      listMaxBytes: integer(env, 'XELION_LIST_MAX_BYTES', 64 * 1024 * 1024, 64 * 1024, 2 ** 31 - 1),
     },
     webhooks: {
       dispatcherEnabled: boolean(env, 'WEBHOOK_DISPATCHER_ENABLED', true),
@@ -193,8 +211,27 @@ export function loadSettings(env: Env = process.env): Settings {
     limits: {
       ratePerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
       maxUnfinishedOrders: integer(env, 'MAX_UNFINISHED_ORDERS', 1000, 0, 10_000_000),
+      authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 60, 0, 1_000_000),
+      testPerMinute: integer(env, 'PROVISION_TEST_PER_MINUTE', 60, 0, 1_000_000),
     },
+    trustProxy: trustProxy(env),
   };
+}
+
+/** `false` (the default), `true`, or the proxies' addresses / CIDR ranges, comma-separated. */
+function trustProxy(env: Env): boolean | string[] {
+  const value = raw(env, 'TRUST_PROXY');
+  if (value === undefined || /^(false|0|no)$/i.test(value)) return false;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  const parts = value.split(',').map((part) => part.trim());
+  for (const part of parts) {
+    const [address, bits, ...rest] = part.split('/');
+    const maxBits = isIP(address) === 6 ? 128 : 32;
+    if (isIP(address) === 0 || rest.length > 0 || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits))) {
+      throw new SettingsError('TRUST_PROXY', `"${part}" is not true, false, an IP address or a CIDR range`);
+    }
+  }
+  return parts;
 }
 
 function metricsToken(env: Env): string | undefined {

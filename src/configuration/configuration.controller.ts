@@ -36,13 +36,13 @@ export class ConfigurationController {
   @ApiOkResponse({ description: 'The configuration is valid (empty body)' })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Not JSON, not an object, or an invalid configuration (`errors`)' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse, description: 'Larger than 1 MB' })
-  test(@Req() request: FastifyRequest, @Body() body: unknown): void {
+  async test(@Req() request: FastifyRequest, @Body() body: unknown): Promise<void> {
     // The global ValidationPipe leaves `unknown` (metatype Object) alone; this validator reports instead.
     const contentType = request.headers['content-type'];
     if (body !== undefined && (typeof contentType !== 'string' || !JSON_CONTENT_TYPE.test(contentType))) {
       throw new ApiError(HttpStatus.BAD_REQUEST, 'Unsupported Content-Type: send the configuration as application/json');
     }
-    const result = this.validator.validate(body);
+    const result = await this.validator.validateAsync(body);
     if (!result.valid) throw invalidConfiguration(result.errors);
   }
 

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import { isCalendarDate } from './configuration.constants.js';
-import { ARRAY_ITEMS, REQUIRED, TYPE_CONSTRAINTS, type ItemCheck } from './configuration.decorators.js';
+import { isCalendarDate, MAX_DEPARTMENTS, MAX_USERS } from './configuration.constants.js';
+import { ARRAY_ITEMS, objectItem, REQUIRED, TYPE_CONSTRAINTS, type ItemCheck } from './configuration.decorators.js';
 import {
   compareErrors,
   describeType,
@@ -17,9 +17,18 @@ import { normalise } from './configuration.normalise.js';
 import { checkDocumentRules } from './configuration.rules.js';
 import { CONFIGURATION_SCHEMA } from './configuration.schema.js';
 import type { Configuration } from './configuration.types.js';
-import { ConfigurationDto } from './dto/configuration.dto.js';
+import { ConfigurationDto, DepartmentDto, UserDto } from './dto/configuration.dto.js';
 
 export type ValidationResult = { valid: true; configuration: Configuration } | { valid: false; errors: ConfigurationError[] };
+type ClassifiedResult = { valid: true; configuration: Configuration } | { valid: false; errors: ClassifiedError[] };
+
+/** The longest the asynchronous validation keeps the event loop before it lets other work run. */
+const VALIDATION_SLICE_MS = 5;
+
+function plain(result: ClassifiedResult): ValidationResult {
+  if (result.valid) return result;
+  return { valid: false, errors: result.errors.map(({ path, message }) => ({ path, message })) };
+}
 
 type Json = Record<string, unknown>;
 
@@ -50,23 +59,60 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 
 /**
  * Validates configurations (format v1, ../shared/spec/configuration-v1.md) and normalises valid
- * ones. Synchronous and allocation-light: a 2,000-user document takes a few tens of milliseconds
- * (bench/validation.bench.ts). Never throws on any input.
+ * ones. Allocation-light: a valid 2,000-user document takes a few tens of milliseconds
+ * (bench/validation.bench.ts); an invalid one stops once the list of errors is full. Never throws on
+ * any input.
  */
 @Injectable()
 export class ConfigurationValidator {
   validate(input: unknown): ValidationResult {
-    const result = this.validateClassified(input);
-    if (result.valid) return result;
-    return { valid: false, errors: result.errors.map(({ path, message }) => ({ path, message })) };
+    return plain(this.validateClassified(input));
   }
+
+  /**
+   * As validate(), but the invalid path gives the event loop back every VALIDATION_SLICE_MS, so that
+   * other requests (the health probes included) are served while a costly document is checked
+   * (docs/security.md, "Validation cost"). The HTTP routes use this one.
+   */
+  async validateAsync(input: unknown): Promise<ValidationResult> {
+    const steps = this.steps(input);
+    let sliceStart = performance.now();
+    let release: (() => void) | undefined;
+    try {
+      for (let step = steps.next(); ; step = steps.next()) {
+        if (step.done) return plain(step.value);
+        if (performance.now() - sliceStart < VALIDATION_SLICE_MS) continue;
+        if (release === undefined) {
+          // A validation that needs more than one slice waits for its turn: costly documents are
+          // checked one at a time, so that the loop is never shared out among several of them.
+          const previous = this.slowTurn;
+          const mine = new Promise<void>((resolve) => (release = resolve));
+          this.slowTurn = previous.then(() => mine);
+          await previous;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Resolves when the costly validation before the last one to queue is done (validateAsync). */
+  private slowTurn: Promise<void> = Promise.resolve();
 
   /**
    * As validate(), but each error says which layer found it: `structure` (what the published JSON
    * Schema also states) or `document` (rules spanning the document, or that JSON Schema cannot
    * express). The schema agreement test relies on this split.
    */
-  validateClassified(input: unknown): { valid: true; configuration: Configuration } | { valid: false; errors: ClassifiedError[] } {
+  validateClassified(input: unknown): ClassifiedResult {
+    const steps = this.steps(input);
+    for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+  }
+
+  /** The validation, pausable between the entries of the long arrays (each `yield`). */
+  private *steps(input: unknown): Generator<void, ClassifiedResult> {
     if (!isObject(input)) {
       const message =
         input === undefined
@@ -77,29 +123,71 @@ export class ConfigurationValidator {
     if (structureIsValid(input)) {
       const rules = checkDocumentRules(input);
       if (rules.errors.length === 0) return { valid: true, configuration: normalise(input, rules) };
-      return { valid: false, errors: limit(dedupe(rules.errors.map((error) => ({ ...error, kind: 'document' as const }))).sort(compareErrors)) };
+      return { valid: false, errors: limit(dedupe(rules.errors.map((error) => ({ ...error, kind: 'document' as const }))).sort(compareErrors), false) };
     }
 
     const errors: ClassifiedError[] = [];
-    const document = sanitise(input, [], 0, errors) as Json;
-    const instance = plainToInstance(ConfigurationDto, document);
-    const structural = validateSync(instance, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      validationError: { target: false, value: false },
-    });
-    collect(structural, [], document, errors);
+    // The long arrays are sanitised and validated entry by entry, so that validation stops as soon
+    // as the list of errors is full: a hostile document must not cost the CPU of every one of its
+    // errors (docs/security.md, "Validation cost"). Everything else is one class-validator pass.
+    const top: Json = { ...input };
+    for (const { property } of ITEMIZED) if (Array.isArray(top[property])) top[property] = [];
+    const shell = sanitise(top, [], 0, errors) as Json;
+    validateInto(ConfigurationDto, shell, [], errors);
+    const document: Json = { ...shell };
+    for (const { property, dto, maxItems } of ITEMIZED) {
+      const given = input[property];
+      if (!Array.isArray(given) || !Object.hasOwn(shell, property)) continue;
+      // Over-long arrays are cut, as sanitise does (the size error is still reported).
+      const length = Math.min(given.length, MAX_ARRAY_LENGTH);
+      if (length > maxItems) {
+        errors.push({ path: toPointer([property]), message: `${property} may have at most ${maxItems} entries, not ${length}`, kind: 'structure' });
+      }
+      const items: unknown[] = (document[property] = []);
+      for (let index = 0; index < length && !full(errors); index++) {
+        const item = sanitise(given[index], [property, index], 2, errors);
+        items.push(item);
+        const problem = objectItem(item);
+        if (problem) errors.push({ path: toPointer([property, index]), message: problem, kind: 'structure' });
+        else validateInto(dto, item as Json, [property, index], errors);
+        yield;
+      }
+    }
 
-    const rules = checkDocumentRules(document);
-    for (const error of rules.errors) errors.push({ ...error, kind: 'document' });
+    if (!full(errors)) {
+      const rules = checkDocumentRules(document);
+      for (const error of rules.errors) errors.push({ ...error, kind: 'document' });
+    }
 
     if (!errors.some((error) => error.kind === 'structure')) {
       // Only if the schema and the DTOs disagreed (the agreement test exists so that they never do).
       errors.push({ path: '', message: 'the configuration does not match the format (JSON Schema)', kind: 'structure' });
     }
-    return { valid: false, errors: limit(dedupe(errors).sort(compareErrors)) };
+    return { valid: false, errors: limit(dedupe(errors).sort(compareErrors), full(errors)) };
   }
+}
+
+/** The top-level arrays validated entry by entry (their other checks are the shell's). */
+const ITEMIZED = [
+  { property: 'users', dto: UserDto, maxItems: MAX_USERS },
+  { property: 'departments', dto: DepartmentDto, maxItems: MAX_DEPARTMENTS },
+] as const;
+
+/** The list is full: more than MAX_REPORTED_ERRORS found (one more, so that the answer says there are more). */
+function full(errors: ClassifiedError[]): boolean {
+  return errors.length > MAX_REPORTED_ERRORS;
+}
+
+const VALIDATION_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
+/** class-validator on `value` as a `dto`; its errors added as pointers below `path` (where `value` is in the document). */
+function validateInto(dto: new () => object, value: Json, path: (string | number)[], errors: ClassifiedError[]): void {
+  collect(validateSync(plainToInstance(dto, value) as object, VALIDATION_OPTIONS), path, value, errors);
 }
 
 /**
@@ -187,11 +275,12 @@ function dedupe(errors: ClassifiedError[]): ClassifiedError[] {
   });
 }
 
-function limit(errors: ClassifiedError[]): ClassifiedError[] {
+/** The first MAX_REPORTED_ERRORS, then one that says there are more (how many is not known: validation stopped). */
+function limit(errors: ClassifiedError[], stopped: boolean): ClassifiedError[] {
   if (errors.length <= MAX_REPORTED_ERRORS) return errors;
   const rest = errors.length - MAX_REPORTED_ERRORS;
-  return [
-    ...errors.slice(0, MAX_REPORTED_ERRORS),
-    { path: '', message: `${rest} more error${rest === 1 ? '' : 's'} not listed (at most ${MAX_REPORTED_ERRORS} are)`, kind: errors[MAX_REPORTED_ERRORS].kind },
-  ];
+  const message = stopped
+    ? `more errors not listed (at most ${MAX_REPORTED_ERRORS} are; validation stopped there)`
+    : `${rest} more error${rest === 1 ? '' : 's'} not listed (at most ${MAX_REPORTED_ERRORS} are)`;
+  return [...errors.slice(0, MAX_REPORTED_ERRORS), { path: '', message, kind: errors[MAX_REPORTED_ERRORS].kind }];
 }

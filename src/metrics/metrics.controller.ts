@@ -1,6 +1,5 @@
 import { Controller, Get, Headers, HttpStatus, Inject, NotFoundException, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/auth/auth.decorators.js';
 import { ApiError } from '../common/http/error-response.js';
@@ -15,7 +14,6 @@ import { MetricsService } from './metrics.service.js';
  */
 @ApiExcludeController()
 @Public()
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(

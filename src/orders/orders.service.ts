@@ -71,7 +71,7 @@ export class OrdersService {
 
   /** POST /api/v1/provision, once the headers' syntax has been checked. */
   async create(caller: Caller, headers: ProvisionHeaders, body: unknown): Promise<CreatedOrder> {
-    const validation = this.validator.validate(body);
+    const validation = await this.validator.validateAsync(body);
     if (!validation.valid) throw invalidConfiguration(validation.errors);
     const configuration = validation.configuration as unknown as Configuration;
     await this.assertSafe(HEADER.serverUrl, headers.serverUrl);

@@ -1,6 +1,6 @@
 /**
  * What the provisioning steps read of a configuration: the configuration validator's normalised
- * output (../shared/spec/configuration-v1.md): E.164 numbers, upper-case `:`-separated MAC addresses,
+ * output (docs/configuration.md): E.164 numbers, upper-case `:`-separated MAC addresses,
  * lower-case e-mails, defaults applied.
  */
 export type {

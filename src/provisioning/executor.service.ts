@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { OutboundWatch, outboundWatch } from '../common/http/outbound-http.js';
 import { logContext } from '../common/logging/request-context.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -16,6 +17,8 @@ const MAX_DRAIN_MS = 10_000;
 interface Running {
   order: ClaimedOrder;
   control: RunControl;
+  /** The run's outbound requests in flight, each with its deadline (a stuck run loses its lease). */
+  watch: OutboundWatch;
   done: Promise<RunOutcome | 'error'>;
 }
 
@@ -82,7 +85,9 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
     this.ticking = true;
     try {
       const sentAt = Date.now();
-      const claimed = await this.journal.claim(this.id, free);
+      const held = new Map<number, number>();
+      for (const run of this.running.values()) held.set(run.order.group, (held.get(run.order.group) ?? 0) + 1);
+      const claimed = await this.journal.claim(this.id, free, held);
       for (const order of claimed) this.start(order, this.leaseValidFrom(sentAt));
     } catch (error) {
       this.logger.error(`claiming orders failed: ${(error as Error).message}`);
@@ -98,8 +103,9 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
       this.logger.warn(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`);
     }
     const control: RunControl = { lost: false, draining: false, leaseValidUntil };
+    const watch = new OutboundWatch();
     const done = logContext
-      .run({ orderId: order.id, organizationId: order.organizationId }, () => this.runner.run(this.id, order, control))
+      .run({ orderId: order.id, organizationId: order.organizationId }, () => outboundWatch.run(watch, () => this.runner.run(this.id, order, control)))
       .catch((error: unknown) => {
         // Never the error object itself: an HTTP error may carry request headers.
         this.logger.error(`order ${order.id}: run ended unexpectedly: ${(error as Error)?.message ?? String(error)}`);
@@ -110,12 +116,15 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
         // Room again: look for more work at once rather than on the next tick.
         if (!this.stopping) setImmediate(() => void this.tick());
       });
-    this.running.set(order.id, { order, control, done });
+    this.running.set(order.id, { order, control, watch, done });
   }
 
   private async heartbeat(): Promise<void> {
     if (this.halted || this.running.size === 0) return;
-    const ids = [...this.running.keys()];
+    // A run whose request outlived its total deadline is stuck, not busy: its lease is left to run
+    // out, so that it stops calling out and the order is taken over (docs/security.md).
+    const ids = [...this.running.entries()].filter(([id, run]) => !this.stuck(id, run)).map(([id]) => id);
+    if (ids.length === 0) return;
     const sentAt = Date.now();
     try {
       const held = await this.journal.heartbeat(this.id, ids);
@@ -129,6 +138,12 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
       // PostgreSQL unreachable: the runs keep going only while their leases surely hold (holdsLease).
       this.logger.error(`lease heartbeat failed: ${(error as Error).message}`);
     }
+  }
+
+  private stuck(id: number, run: Running): boolean {
+    if (!run.watch.overdue()) return false;
+    this.logger.warn(`order ${id}: an outbound request outlived its deadline; the lease is not renewed`);
+    return true;
   }
 
   /** Stops claiming; running orders are drained in beforeApplicationShutdown. */

@@ -1,5 +1,5 @@
 /**
- * Services beside Xelion (../shared/spec/xelion-api.md, "External services beside Xelion"), with the
+ * Services beside Xelion (docs/xelion-contract.md, "Services beside Xelion"), with the
  * organization's credentials (its own, or the nearest ancestor's). Each secret is decrypted only for
  * the call that needs it. A missing credential throws MissingCredentialError naming the key.
  */

@@ -18,6 +18,8 @@ export interface ClaimedOrder {
   /** Who held the lease before this claim, when the order was taken over from a dead instance. */
   takenOverFrom: string | null;
   previousStatus: OrderStatus;
+  /** The top-level organization whose slots the order uses (EXECUTOR_MAX_PER_ORGANIZATION); see fairnessGroup. */
+  group: number;
 }
 
 export interface JournalStep {
@@ -51,8 +53,17 @@ function rowsOf<T>(result: unknown): T[] {
  * died), and not waiting for a later run. The claim's quick look and the claim itself use this one
  * condition.
  */
-const DUE = `(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND (locked_until IS NULL OR locked_until < now())))
-  AND (next_run_at IS NULL OR next_run_at <= now())`;
+const dueCondition = (o: string) => `(${o}status = 'NOT_STARTED' OR (${o}status = 'IN_PROGRESS' AND (${o}locked_until IS NULL OR ${o}locked_until < now())))
+  AND (${o}next_run_at IS NULL OR ${o}next_run_at <= now())`;
+const DUE = dueCondition('');
+
+/**
+ * Whose executor slots an order uses (docs/security.md, "Outbound deadlines and fairness"): the
+ * top-level organization (a child of the root) with its whole subtree; the root's own orders are a
+ * group of their own (minus the root's id, so that it never equals a child's id).
+ */
+const fairnessGroup = (g: string) =>
+  `CASE WHEN ${g}.parent_id IS NULL THEN -${g}.id WHEN cardinality(${g}.ancestor_ids) <= 1 THEN ${g}.id ELSE ${g}.ancestor_ids[2] END`;
 
 interface ClaimRow {
   id: number;
@@ -64,6 +75,7 @@ interface ClaimRow {
   tenant_token_sealed: string | null;
   previous_status: OrderStatus;
   previous_locked_by: string | null;
+  grp: number;
 }
 
 /**
@@ -87,8 +99,11 @@ export class OrderJournal {
   /**
    * Claims up to `limit` due orders: NOT_STARTED ones, and IN_PROGRESS ones whose lease has expired
    * (their instance died). SKIP LOCKED lets several instances claim at once without waiting on each other.
+   * Fairness: orders of one top-level organization never hold more than EXECUTOR_MAX_PER_ORGANIZATION
+   * of this instance's slots, counting the ones they hold already (`held`: group → orders running here),
+   * so that a slow or hostile server of one reseller cannot starve the others.
    */
-  async claim(me: string, limit: number): Promise<ClaimedOrder[]> {
+  async claim(me: string, limit: number, held: ReadonlyMap<number, number> = new Map()): Promise<ClaimedOrder[]> {
     // Most polls find nothing: one plain read then, instead of a transaction of three statements (a
     // poll every EXECUTOR_POLL_MS competes with the journal writes on the single embedded connection).
     // The claim below decides; an order missed here is claimed on the next tick.
@@ -96,13 +111,24 @@ export class OrderJournal {
     if ((due as unknown[]).length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
       const rows = rowsOf<ClaimRow>(await manager.query(
-        `WITH due AS (
-           SELECT id, status AS previous_status, locked_by AS previous_locked_by
-             FROM orders
-            WHERE ${DUE}
-            ORDER BY id
+        `WITH candidates AS (
+           SELECT o.id, ${fairnessGroup('g')} AS grp
+             FROM orders o JOIN organizations g ON g.id = o.organization_id
+            WHERE ${dueCondition('o.')}
+         ), ranked AS (
+           SELECT c.id, c.grp, row_number() OVER (PARTITION BY c.grp ORDER BY c.id) AS rank FROM candidates c
+         ), picked AS (
+           SELECT r.id, r.grp
+             FROM ranked r LEFT JOIN unnest($4::int[], $5::int[]) AS h(grp, n) ON h.grp = r.grp
+            WHERE r.rank <= $6 - COALESCE(h.n, 0)
+            ORDER BY r.id
             LIMIT $2
-            FOR UPDATE SKIP LOCKED
+         ), due AS (
+           SELECT o.id, p.grp, o.status AS previous_status, o.locked_by AS previous_locked_by
+             FROM orders o JOIN picked p ON p.id = o.id
+            WHERE ${dueCondition('o.')}
+            ORDER BY o.id
+            FOR UPDATE OF o SKIP LOCKED
          )
          UPDATE orders o
             SET status = 'IN_PROGRESS', locked_by = $1, locked_until = now() + make_interval(secs => $3),
@@ -110,8 +136,8 @@ export class OrderJournal {
            FROM due
           WHERE o.id = due.id
          RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
-                   o.tenant_token_sealed, due.previous_status, due.previous_locked_by`,
-        [me, limit, this.lease],
+                   o.tenant_token_sealed, due.previous_status, due.previous_locked_by, due.grp`,
+        [me, limit, this.lease, [...held.keys()], [...held.values()], this.settings.executor.maxPerOrganization],
       ));
       for (const row of rows) {
         await this.transitions.changed(manager, {
@@ -134,6 +160,7 @@ export class OrderJournal {
           configuration: row.configuration,
           tokenSealed: row.tenant_token_sealed,
           previousStatus: row.previous_status,
+          group: Number(row.grp),
           takenOverFrom: row.previous_status === 'IN_PROGRESS' ? (row.previous_locked_by ?? 'a released lease') : null,
         }));
     });
@@ -233,47 +260,6 @@ export class OrderJournal {
         );
       }
       return attempts;
-    });
-  }
-
-  /** Marks a step RUNNING and counts the attempt before anything is sent for it; returns the attempt number. */
-  async beginStep(me: string, orderId: number, seq: number, name: string): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await manager.query(`UPDATE orders SET current_step = $2 WHERE id = $1`, [orderId, name]);
-      const [row] = rowsOf<{ attempts: number }>(
-        await manager.query(
-          `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
-            WHERE order_id = $1 AND seq = $2 RETURNING attempts`,
-          [orderId, seq],
-        ),
-      );
-      return row.attempts;
-    });
-  }
-
-  /** A step done: its output and the order's progress and result, in one transaction. */
-  async finishStep(me: string, orderId: number, seq: number, output: Record<string, unknown>, result: OrderResult): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await manager.query(
-        `UPDATE order_steps SET status = 'DONE', finished_at = now(), output = $3::jsonb, error = NULL WHERE order_id = $1 AND seq = $2`,
-        [orderId, seq, JSON.stringify(output)],
-      );
-      await manager.query(
-        `UPDATE orders SET result = $2::jsonb,
-                progress_done = (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE')
-          WHERE id = $1`,
-        [orderId, JSON.stringify(result)],
-      );
-    });
-  }
-
-  /** Records a failed attempt that will be tried again (the step stays RUNNING). */
-  async noteStepError(me: string, orderId: number, seq: number, error: StepError): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await manager.query(`UPDATE order_steps SET error = $3::jsonb WHERE order_id = $1 AND seq = $2`, [orderId, seq, JSON.stringify(error)]);
     });
   }
 

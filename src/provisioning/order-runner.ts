@@ -12,7 +12,7 @@ import { JournalWriter } from './journal-writer.js';
 import { OrderJournal, type ClaimedOrder, type JournalStep } from './order-journal.js';
 import { summarize } from './order-result.js';
 import { stepDependencies, type StepKind } from './provisioning-plan.js';
-import type { JournalView, StepContext, StepOutput } from './step-context.js';
+import type { JournalView, StepContext, StepOutput, StepOutputs } from './step-context.js';
 import { DrainingError, LeaseLostError, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
@@ -57,6 +57,13 @@ class OrderFailed extends Error {
  * with its cause (issue 5: "429 bursts and random 500s → completes"). Each attempt looks up first.
  */
 export const STEP_ATTEMPTS_PER_RUN = 8;
+/**
+ * Attempts of one step within one run when they end because a call's total deadline passed: each
+ * such attempt holds an executor slot for the deadline, retries included, and a server that is that
+ * slow rarely recovers within seconds. With XELION_TIMEOUT_MS=2000 an order against a server that
+ * trickles or hangs fails within about 20 s (docs/security.md, "Outbound deadlines and fairness").
+ */
+export const STEP_TIMEOUT_ATTEMPTS_PER_RUN = 3;
 const STEP_BACKOFF_MS = 500;
 const STEP_BACKOFF_MAX_MS = 8_000;
 /** Steps running at once per allowed Xelion request: a step spends part of its time in the journal. */
@@ -218,6 +225,7 @@ export class OrderRunner {
     contextFor: (step: JournalStep, attempt: number) => StepContext,
   ): Promise<void> {
     const handler = STEP_HANDLERS[step.kind as StepKind];
+    let timeouts = 0;
     for (let tryInRun = 1; ; tryInRun++) {
       if (!holdsLease(control)) throw new LeaseLostError(order.id);
       if (control.draining) throw new DrainingError();
@@ -231,7 +239,8 @@ export class OrderRunner {
         if (!holdsLease(control)) throw new LeaseLostError(order.id);
         const classified = classifyError(error);
         this.logger.warn(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`);
-        if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN) {
+        if (classified.timedOut) timeouts++;
+        if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN && timeouts < STEP_TIMEOUT_ATTEMPTS_PER_RUN) {
           await writer.noteError(step.seq, stepError(classified));
           await sleep(Math.min(STEP_BACKOFF_MAX_MS, STEP_BACKOFF_MS * 2 ** (tryInRun - 1)) * (0.75 + Math.random() / 2));
           continue;
@@ -262,13 +271,10 @@ function journalView(steps: JournalStep[], outputs: Map<number, StepOutput>): Jo
   }
   const find = (kind: StepKind, subject?: string | null) => bySubject.get(subject === undefined ? kind : `${kind}\u0000${subject ?? ''}`);
   return {
-    output(kind, subject) {
+    output<K extends StepKind>(kind: K, subject?: string | null) {
       const step = find(kind, subject);
-      return step ? outputs.get(step.seq) : undefined;
-    },
-    oid(kind, subject, name) {
-      const value = this.output(kind, subject)?.oids?.[name];
-      return typeof value === 'string' ? value : undefined;
+      // A step's output was written by the handler of its kind (STEP_HANDLERS is typed by kind).
+      return step ? (outputs.get(step.seq) as StepOutputs[K] | undefined) : undefined;
     },
   };
 }

@@ -1,31 +1,51 @@
 import type { Configuration } from './configuration-view.js';
 import type { ClaimedOrder } from './order-journal.js';
 import type { StepKind } from './provisioning-plan.js';
-import type { TenantGateway } from './tenant-gateway.js';
+import type { DayNightMode, TenantGateway } from './tenant-gateway.js';
 import type { ExternalServices } from './external-services.js';
 
 /** Counts of objects per kind (`person`, `user`, `phoneLine`, `phone`, `trunk`, `organisation`, …). */
 export type Counts = Record<string, number>;
 
-/**
- * What a step records in the journal: the oids it found or created (so that later steps, and a
- * retried or taken-over run, use the same objects), counts for the order's result, numbers it
- * allocated and warnings.
- */
-export interface StepOutput {
-  oids?: Record<string, string | string[] | null>;
+/** What every step may add to the order's result: counts per kind, numbers it allocated, warnings. */
+export interface StepReport {
   created?: Counts;
   updated?: Counts;
   found?: Counts;
   numbersAllocated?: { label: string; number: string; owner: string }[];
   warnings?: string[];
-  [extra: string]: unknown;
 }
 
-/** What earlier steps recorded, looked up by step kind and subject. */
+/** What later steps (fallbacks, opening hours) need to know of a department's line without reading it again. */
+export interface LineState {
+  defaultFallbackOid: string | null;
+  voicemailActive: boolean;
+  dayNightMode: DayNightMode | null;
+}
+
+/**
+ * What each kind of step records in the journal: the oids it found or created (so that later steps,
+ * and a retried or taken-over run, use the same objects) and what its dependents need, besides its report.
+ */
+export interface StepOutputs {
+  preflight: StepReport;
+  numbers: StepReport & { allocations: Record<string, string> };
+  organization: StepReport & { oids: { organisation: string } };
+  user: StepReport & { oids: { user: string; person: string | null; line: string }; createdUser: boolean; createdLine: boolean };
+  closedLine: StepReport & { oids: { line: string } };
+  department: StepReport & { oids: { line: string }; state: LineState };
+  phones: StepReport & { oids: { phones: string[] }; registered: number };
+  fallbacks: StepReport;
+  openingHours: StepReport;
+  trunk: StepReport & { oids: { trunk: string }; numbersAssigned: number };
+}
+
+/** The output of some step. */
+export type StepOutput = StepOutputs[StepKind];
+
+/** What earlier steps recorded, looked up by step kind and subject, typed by kind. */
 export interface JournalView {
-  output(kind: StepKind, subject?: string | null): StepOutput | undefined;
-  oid(kind: StepKind, subject: string | null, name: string): string | undefined;
+  output<K extends StepKind>(kind: K, subject?: string | null): StepOutputs[K] | undefined;
 }
 
 export interface StepContext {
@@ -43,7 +63,7 @@ export interface StepContext {
   services: ExternalServices;
 }
 
-export type StepHandler = (context: StepContext) => Promise<StepOutput>;
+export type StepHandler<K extends StepKind = StepKind> = (context: StepContext) => Promise<StepOutputs[K]>;
 
 /** Adds `n` to `counts[kind]`. */
 export function count(counts: Counts, kind: string, n = 1): void {

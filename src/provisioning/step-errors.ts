@@ -1,5 +1,5 @@
 /**
- * How a step's failure is classified (issue 5, "Failure handling"; ../shared/spec/xelion-api.md,
+ * How a step's failure is classified (docs/provisioning.md, error codes; docs/xelion-contract.md,
  * "Errors"). The Xelion client raises typed errors; everything that decides what happens to the order
  * is here.
  */

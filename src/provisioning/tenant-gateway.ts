@@ -1,12 +1,26 @@
 /**
- * What the provisioning steps ask of a Xelion tenant, in domain terms (users, lines, phones, …).
- * The Xelion client (src/xelion/) is the only code that knows Xelion's JSON; `XelionTenantGateway`
- * (xelion-tenant-gateway.ts) adapts it to this interface, so the steps never see an envelope.
+ * What the provisioning steps ask of a Xelion tenant, in domain terms (users, lines, phones, …) and as
+ * intents ("add these members to that line"), never as requests. The Xelion client (src/xelion/) is
+ * the only code that knows Xelion's paths, bodies, PATCH documents and error codes;
+ * `XelionTenantGateway` (xelion-tenant-gateway.ts) adapts it to this interface.
  */
-import type { NewTrunk, TelecomAddress, VisitAddress } from '../xelion/xelion.types.js';
+import type {
+  DayNightModeInput,
+  NewTrunk,
+  OrganisationChanges,
+  PersonChanges,
+  PhoneLineChanges,
+  TelecomAddress,
+  TrunkChanges,
+  UserChanges,
+  VisitAddress,
+} from '../xelion/xelion.types.js';
 
-// Addresses and trunks have the same shape on both sides of the gateway: one definition, in the client's types.
-export type { NewTrunk, TelecomAddress, VisitAddress };
+// Inputs and changes have the same shape on both sides of the gateway: one definition, in the client's types.
+export type { NewTrunk, OrganisationChanges, PersonChanges, PhoneLineChanges, TelecomAddress, TrunkChanges, UserChanges, VisitAddress };
+
+/** A line's day/night mode: the schedule, the time zone, the holidays and the line that answers at night. */
+export type DayNightMode = DayNightModeInput;
 
 export interface OrganisationView {
   oid: string;
@@ -45,33 +59,19 @@ export interface LineView {
   dayNightMode: DayNightMode | null;
 }
 
-export interface DayNightMode {
-  enableDayNightMode: boolean;
-  manualNightMode: boolean;
-  nightLineOid: string | null;
-  timezone: string;
-  schedule: { day: string; from: string; to: string }[];
-  holidays: string[];
-}
-
 export interface PhoneView {
   oid: string;
   macAddress: string;
   phoneType: string | null;
   userOid: string | null;
+  /** The user's name as the tenant shows it, when the answer carries it (to name who holds a phone). */
+  userName: string | null;
 }
 
 export interface TrunkView {
   oid: string;
   assignedNumbers: { oid: string; number: string; lineOid: string | null }[];
   defaultCallerNr: string | null;
-}
-
-/** One operation of a PATCH document (spec: "PATCH documents"); the gateway sends them as given. */
-export interface PatchOperation {
-  op: 'add' | 'replace' | 'remove';
-  path: string;
-  value?: unknown;
 }
 
 export interface NewPerson {
@@ -106,33 +106,37 @@ export interface NewPhone {
 
 
 export interface TenantGateway {
-  /** GET /server/version (unauthenticated) and GET /me/info: the server answers and accepts the token. */
+  /** The server answers and accepts the token, before anything is changed. */
   preflight(): Promise<void>;
   /** Organisations whose name is exactly `name`. */
   findOrganisations(name: string): Promise<OrganisationView[]>;
   createOrganisation(input: { name: string; telecomAddresses: TelecomAddress[]; addresses: VisitAddress[] }): Promise<string>;
+  updateOrganisation(oid: string, changes: OrganisationChanges): Promise<void>;
   getPerson(oid: string): Promise<PersonView>;
   /** Persons whose common name is exactly `commonName`. */
   findPersons(commonName: string): Promise<PersonView[]>;
   createPerson(input: NewPerson): Promise<string>;
-  patchAddressable(oid: string, operations: PatchOperation[]): Promise<void>;
+  /** Names, telecom addresses, and an employment to add (`employBy`). */
+  updatePerson(oid: string, changes: PersonChanges): Promise<void>;
   /** The user with this user name (case-insensitive), or null. */
   findUser(userName: string): Promise<UserView | null>;
   createUser(input: NewUser): Promise<string>;
-  patchUser(oid: string, operations: PatchOperation[]): Promise<void>;
+  updateUser(oid: string, changes: UserChanges): Promise<void>;
   getLine(oid: string): Promise<LineView>;
   /** Lines whose common name is exactly `commonName`, in full. */
   findLines(commonName: string): Promise<LineView[]>;
   createLine(input: NewLine): Promise<string>;
-  patchLine(oid: string, operations: PatchOperation[]): Promise<void>;
+  /** Every change of one line at once (fields, voicemail, fallback, day/night mode, new extensions, members, phones). */
+  updateLine(oid: string, changes: PhoneLineChanges): Promise<void>;
   phonesOfUser(userOid: string): Promise<PhoneView[]>;
-  /** The phone with this MAC address anywhere in the tenant, or null (to find a MAC address in use). */
+  /** The phone with this MAC address anywhere in the tenant, or null (to find who holds a MAC address). */
   phoneByMac(macAddress: string): Promise<PhoneView | null>;
+  /** Rejects with XelionDuplicateError when the MAC address may be in use already (look it up). */
   createPhone(input: NewPhone): Promise<string>;
-  patchPhone(oid: string, operations: PatchOperation[]): Promise<void>;
   trunks(): Promise<TrunkView[]>;
   createTrunk(input: NewTrunk): Promise<string>;
-  patchTrunk(oid: string, operations: PatchOperation[]): Promise<void>;
+  /** Numbers to assign, numbers whose line changes, the default caller number. */
+  updateTrunk(oid: string, changes: TrunkChanges): Promise<void>;
 }
 
 export interface TenantAccess {

@@ -2,7 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { XelionClientFactory } from '../xelion/xelion-client.factory.js';
 import type { XelionTenantClient } from '../xelion/xelion-tenant.client.js';
 import type { PhoneLine, Person, Phone } from '../xelion/xelion.types.js';
-import type { LineView, PersonView, PhoneView, TenantAccess, TenantGateway } from './tenant-gateway.js';
+import type {
+  LineView,
+  OrganisationChanges,
+  PersonChanges,
+  PersonView,
+  PhoneLineChanges,
+  PhoneView,
+  TenantAccess,
+  TenantGateway,
+  TrunkChanges,
+  UserChanges,
+} from './tenant-gateway.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 
 function person(p: Person): PersonView {
@@ -32,7 +43,7 @@ function line(l: PhoneLine): LineView {
       ? {
           enableDayNightMode: mode.enableDayNightMode,
           manualNightMode: mode.manualNightMode,
-          nightLineOid: mode.nightLine?.oid ?? null,
+          nightLineOid: mode.nightLine?.oid ?? '',
           timezone: mode.timezone ?? '',
           schedule: mode.schedule.map((s) => ({ day: s.day, from: s.from, to: s.to })),
           holidays: [...mode.holidays],
@@ -42,7 +53,7 @@ function line(l: PhoneLine): LineView {
 }
 
 function phone(p: Phone): PhoneView {
-  return { oid: p.oid, macAddress: p.macAddress, phoneType: p.phoneType, userOid: p.user?.oid ?? null };
+  return { oid: p.oid, macAddress: p.macAddress, phoneType: p.phoneType, userOid: p.user?.oid ?? null, userName: p.user?.commonName ?? null };
 }
 
 /** The steps' view of a tenant, on the Xelion client (the only code that knows Xelion's JSON). */
@@ -60,9 +71,7 @@ class XelionTenantGateway implements TenantGateway {
     return (await this.client.createOrganisation(input)).oid;
   }
   async getPerson(oid: string) {
-    const found = await this.client.getAddressable(oid);
-    if (found.objectType !== 'Person') throw new Error(`addressable ${oid} is not a Person`);
-    return person(found);
+    return person(await this.client.getPerson(oid));
   }
   async findPersons(commonName: string) {
     return (await this.client.findPersons(commonName)).map(person);
@@ -70,8 +79,11 @@ class XelionTenantGateway implements TenantGateway {
   async createPerson(input: Parameters<TenantGateway['createPerson']>[0]) {
     return (await this.client.createPerson(input)).oid;
   }
-  patchAddressable(oid: string, operations: Parameters<TenantGateway['patchAddressable']>[1]) {
-    return this.client.patchAddressable(oid, operations);
+  updateOrganisation(oid: string, changes: OrganisationChanges) {
+    return this.client.updateOrganisation(oid, changes);
+  }
+  updatePerson(oid: string, changes: PersonChanges) {
+    return this.client.updatePerson(oid, changes);
   }
   async findUser(userName: string) {
     const user = await this.client.findUser(userName);
@@ -82,8 +94,8 @@ class XelionTenantGateway implements TenantGateway {
   async createUser(input: Parameters<TenantGateway['createUser']>[0]) {
     return (await this.client.createUser(input)).oid;
   }
-  patchUser(oid: string, operations: Parameters<TenantGateway['patchUser']>[1]) {
-    return this.client.patchUser(oid, operations);
+  updateUser(oid: string, changes: UserChanges) {
+    return this.client.updateUser(oid, changes);
   }
   async getLine(oid: string) {
     return line(await this.client.getPhoneLine(oid));
@@ -94,8 +106,8 @@ class XelionTenantGateway implements TenantGateway {
   async createLine(input: Parameters<TenantGateway['createLine']>[0]) {
     return (await this.client.createPhoneLine(input)).oid;
   }
-  patchLine(oid: string, operations: Parameters<TenantGateway['patchLine']>[1]) {
-    return this.client.patchPhoneLine(oid, operations);
+  updateLine(oid: string, changes: PhoneLineChanges) {
+    return this.client.updatePhoneLine(oid, changes);
   }
   async phonesOfUser(userOid: string) {
     return (await this.client.findPhonesOfUser(userOid)).map(phone);
@@ -107,9 +119,6 @@ class XelionTenantGateway implements TenantGateway {
   async createPhone(input: Parameters<TenantGateway['createPhone']>[0]) {
     return (await this.client.createPhone(input)).oid;
   }
-  patchPhone(oid: string, operations: Parameters<TenantGateway['patchPhone']>[1]) {
-    return this.client.patchPhone(oid, operations);
-  }
   async trunks() {
     return (await this.client.listTrunks()).map((t) => ({
       oid: t.oid,
@@ -120,8 +129,8 @@ class XelionTenantGateway implements TenantGateway {
   async createTrunk(input: Parameters<TenantGateway['createTrunk']>[0]) {
     return (await this.client.createTrunk(input)).oid;
   }
-  patchTrunk(oid: string, operations: Parameters<TenantGateway['patchTrunk']>[1]) {
-    return this.client.patchTrunk(oid, operations);
+  updateTrunk(oid: string, changes: TrunkChanges) {
+    return this.client.updateTrunk(oid, changes);
   }
 }
 

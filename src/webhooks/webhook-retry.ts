@@ -41,13 +41,3 @@ export function nextRetryDelay(
   const jittered = Math.round(base * (1 + JITTER_FRACTION * random()));
   return retryAfterMs === null ? jittered : Math.max(jittered, Math.min(retryAfterMs, MAX_RETRY_AFTER_MS));
 }
-
-/** `Retry-After` as milliseconds: delay-seconds or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined | null, now: number = Date.now()): number | null {
-  if (value === undefined || value === null) return null;
-  const text = value.trim();
-  if (/^\d{1,10}$/.test(text)) return Number(text) * SECOND;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return null;
-  return Math.max(0, date - now);
-}

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
-import { outboundAxiosConfig, parseRetryAfterMs, unsafeUrlCause, isTimeout } from '../common/http/outbound-http.js';
+import { outboundAxiosConfig, parseRetryAfterMs, requestWithDeadline, unsafeUrlCause, isTimeout } from '../common/http/outbound-http.js';
 import { assertSafeUrl, createSafeAgents, type SafeAgents } from '../common/http/url-safety.js';
 import { webhookHeaders } from './webhook-signing.js';
 
@@ -52,7 +52,9 @@ export class WebhookSender {
     try {
       await assertSafeUrl(request.url, this.allowPrivate);
       const headers = webhookHeaders(request.secrets, String(request.mid), Math.floor(attemptedAt.getTime() / 1000), request.body);
-      const response = await this.http.request<Readable>({
+      // WEBHOOK_TIMEOUT_MS is the attempt's total deadline: the answer's body, read and thrown away,
+      // is cut off when it passes too, so a trickling receiver holds no socket longer.
+      const response = await requestWithDeadline<Readable>(this.http, {
         ...outboundAxiosConfig({ agents: this.agents, timeoutMs: this.timeoutMs }),
         method: 'POST',
         url: request.url,
@@ -61,7 +63,7 @@ export class WebhookSender {
         responseType: 'stream',
         // The body is sent exactly as stored: no JSON re-serialization.
         transformRequest: [(data: string) => data],
-      });
+      }, this.timeoutMs);
       drain(response.data);
       const status = response.status;
       const durationMs = elapsed();

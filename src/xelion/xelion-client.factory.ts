@@ -28,11 +28,15 @@ export interface XelionClientOverrides {
 /** Retries for Xelion: 429 bursts may need several rounds, so more attempts than the default. */
 export const XELION_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 6, baseDelayMs: 250, maxDelayMs: 8_000 };
 
-type FactorySettings = Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'> & Partial<Pick<RuntimeSettings, 'instanceId'>>;
+type FactorySettings = Pick<RuntimeSettings, 'outboundAllowPrivate'> &
+  Partial<Pick<RuntimeSettings, 'instanceId'>> & {
+    xelion: Pick<RuntimeSettings['xelion'], 'maxConcurrency' | 'timeoutMs'> & Partial<Pick<RuntimeSettings['xelion'], 'listMaxItems' | 'listMaxBytes'>>;
+  };
 
 /**
  * Builds the client of one tenant. Settings: XELION_MAX_CONCURRENCY (requests in flight per tenant, in
- * the whole process), XELION_TIMEOUT_MS (per request), OUTBOUND_ALLOW_PRIVATE (URL safety).
+ * the whole process), XELION_TIMEOUT_MS (total deadline per request), XELION_LIST_MAX_ITEMS and
+ * XELION_LIST_MAX_BYTES (list reads), OUTBOUND_ALLOW_PRIVATE (URL safety).
  */
 @Injectable()
 export class XelionClientFactory implements OnModuleDestroy {
@@ -66,6 +70,8 @@ export class XelionClientFactory implements OnModuleDestroy {
         sleep: overrides.sleep,
         observe: this.metrics?.observeXelion,
         mayCall: access.mayCall,
+        listMaxItems: this.settings.xelion.listMaxItems,
+        listMaxBytes: this.settings.xelion.listMaxBytes,
         userAgent: this.settings.instanceId ? `xelion-provisioning-service (instance ${this.settings.instanceId})` : 'xelion-provisioning-service',
       },
       access.token,

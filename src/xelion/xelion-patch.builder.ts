@@ -1,5 +1,5 @@
 /**
- * PATCH documents (spec "PATCH documents"): `{ "operations": [ { "op", "path", "value" } ] }`. A
+ * PATCH documents (docs/xelion-contract.md "PATCH documents"): `{ "operations": [ { "op", "path", "value" } ] }`. A
  * relation is added with `add /{relation}/{vid}`; `vid` is a positive number picked for this document,
  * and later operations of the same document refer to the new relation by it.
  *
@@ -32,11 +32,6 @@ export class XelionPatch {
     return this;
   }
 
-  remove(path: string): this {
-    this.ops.push({ op: 'remove', path: checkPath(path) });
-    return this;
-  }
-
   /** `add /{relation}/{vid}` with `value`; returns the vid for later operations of this document. */
   add(relation: string, value: unknown): number {
     const name = relation.replace(/^\/+|\/+$/g, '');
@@ -45,16 +40,11 @@ export class XelionPatch {
     return vid;
   }
 
-  // ---- the relations of the spec, spelled out ----
+  // ---- the relations of the contract, spelled out ----
 
   /** Phone line: `add /extensions/{vid}` with the number. */
   addExtension(address: string): number {
     return this.add('extensions', address);
-  }
-
-  /** Phone line: `remove /extensions/{oid}`. */
-  removeExtension(extensionOid: string): this {
-    return this.remove(`/extensions/${extensionOid}`);
   }
 
   /** Phone line: `add /users/{vid}` with the user oid, then its directions. */
@@ -62,6 +52,18 @@ export class XelionPatch {
     const vid = this.add('users', userOid);
     this.replace(`/users/${vid}/incoming`, directions.incoming).replace(`/users/${vid}/outgoing`, directions.outgoing);
     return vid;
+  }
+
+  /** Phone line: the directions of a user relation that exists already (addressed by its oid). */
+  setLineUserDirections(relationOid: string, directions: { incoming?: boolean; outgoing?: boolean }): this {
+    if (directions.incoming !== undefined) this.replace(`/users/${relationOid}/incoming`, directions.incoming);
+    if (directions.outgoing !== undefined) this.replace(`/users/${relationOid}/outgoing`, directions.outgoing);
+    return this;
+  }
+
+  /** Person: `add /employments/{vid}` with the organisation's oid. */
+  addEmployment(organisationOid: string): number {
+    return this.add('employments', organisationOid);
   }
 
   /** Phone line: `add /phones/{vid}` with the phone oid. */
@@ -72,16 +74,17 @@ export class XelionPatch {
   /** Trunk: `add /assignedNumbers/{vid}` with the E.164 number, then its line. */
   addAssignedNumber(number: string, lineOid: string | null): number {
     const vid = this.add('assignedNumbers', number);
-    if (lineOid !== null) this.replace(`/assignedNumbers/${vid}/line`, { oid: lineOid, objectType: 'XCCPhoneLine' });
+    if (lineOid !== null) this.replace(`/assignedNumbers/${vid}/line`, lineRef(lineOid));
     return vid;
+  }
+
+  /** Trunk: the line of a number that is assigned already (addressed by the relation's oid). */
+  setAssignedNumberLine(relationOid: string, lineOid: string): this {
+    return this.replace(`/assignedNumbers/${relationOid}/line`, lineRef(lineOid));
   }
 
   get operations(): PatchOperation[] {
     return this.ops.map((op) => ({ ...op }));
-  }
-
-  get isEmpty(): boolean {
-    return this.ops.length === 0;
   }
 
   /** Only `replace` operations: applying the document twice gives the same result, so it may be retried. */

@@ -2,19 +2,31 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import {
+  DEFAULT_MAX_BODY_BYTES,
   isRetryableTransportError,
   isTimeout,
   outboundAxiosConfig,
   parseRetryAfterMs,
   requestNeverSent,
+  requestWithDeadline,
   unsafeUrlCause,
   withRetry,
   type RetryDecision,
   type RetryPolicy,
 } from '../common/http/outbound-http.js';
 import type { SafeAgents } from '../common/http/url-safety.js';
-import { isRepeatable, XelionPatch, type PatchOperation } from './xelion-patch.builder.js';
-import { XelionAuthError, XelionCallCancelledError, XelionError, XelionNotFoundError, XelionPermanentError, XelionRetryableError } from './xelion.errors.js';
+import { isRepeatable, lineRef, XelionPatch } from './xelion-patch.builder.js';
+import {
+  XelionAuthError,
+  XelionCallCancelledError,
+  XelionDuplicateError,
+  XelionError,
+  XelionListTooLargeError,
+  XelionNotFoundError,
+  XelionPermanentError,
+  XelionRetryableError,
+  XelionTimeoutError,
+} from './xelion.errors.js';
 import type { Semaphore } from './tenant.semaphore.js';
 import type {
   Addressable,
@@ -29,6 +41,11 @@ import type {
   NewTrunk,
   NewUser,
   Organisation,
+  OrganisationChanges,
+  PersonChanges,
+  PhoneLineChanges,
+  TrunkChanges,
+  UserChanges,
   Person,
   Phone,
   PhoneLine,
@@ -41,11 +58,11 @@ import type {
 } from './xelion.types.js';
 
 /**
- * The only code that speaks Xelion's dialect (/work/shared/spec/xelion-api.md): base URL
+ * The only code that speaks Xelion's dialect (docs/xelion-contract.md): base URL
  * `{serverUrl}/api/v1/{tenant}`, `Authorization: xelion {token}`, envelopes, paging with `limit` +
  * `after`, `where=` / `name=` / `include=`, PATCH documents with vids, and the error table.
  *
- * Retries (spec "Errors"): 429 is always retried (the call was refused, not run), honouring Retry-After.
+ * Retries (docs/xelion-contract.md "Errors"): 429 is always retried (the call was refused, not run), honouring Retry-After.
  * 5xx, timeouts and connection errors are retried for reads and for writes that are safe to repeat
  * (PATCH documents of only `replace` operations); a create (POST) or a PATCH with add/remove is NOT
  * repeated unless the request certainly never left (connection refused) — it fails with
@@ -71,7 +88,14 @@ export interface XelionClientOptions {
   mayCall?: () => boolean;
   /** Sent as User-Agent (Xelion's logs then name the instance that called). */
   userAgent?: string;
+  /** XELION_LIST_MAX_ITEMS / XELION_LIST_MAX_BYTES: the most one list read keeps (docs/security.md). */
+  listMaxItems?: number;
+  listMaxBytes?: number;
 }
+
+/** Defaults of XELION_LIST_MAX_ITEMS and XELION_LIST_MAX_BYTES. */
+export const LIST_MAX_ITEMS = 50_000;
+export const LIST_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface XelionCallStats {
   /** HTTP requests sent, retries included. */
@@ -87,6 +111,9 @@ interface RawEnvelope {
 type Raw = Record<string, unknown>;
 
 const MAX_PAGES = 10_000;
+
+/** Xelion's errorCode of a 500: a server error, and also its answer to a duplicate (docs/xelion-contract.md, "Errors"). */
+const SERVER_ERROR = 11000;
 
 /** `80-5e-c0-12-34-56`, `805EC0123456` → `80:5E:C0:12:34:56`; throws on anything else. */
 export function normalizeMac(mac: string): string {
@@ -108,6 +135,18 @@ export function generatePassword(length = 24): string {
     [chars[i], chars[j]] = [chars[j], chars[i]];
   }
   return chars.join('');
+}
+
+/** Parses a JSON answer as axios would (text that is not JSON stays text), telling its size in bytes first. */
+function measuredJson(raw: unknown, measured: (bytes: number) => void): unknown {
+  if (typeof raw !== 'string') return raw;
+  measured(Buffer.byteLength(raw));
+  if (raw === '') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function isObject(value: unknown): value is Raw {
@@ -167,8 +206,19 @@ export class XelionTenantClient {
   // Transport
   // ---------------------------------------------------------------------------------------------
 
-  private async send(kind: CallKind, method: string, path: string, params?: Record<string, string>, body?: unknown): Promise<AxiosResponse> {
+  private async send(
+    kind: CallKind,
+    method: string,
+    path: string,
+    params?: Record<string, string>,
+    body?: unknown,
+    /** A smaller body cap for this call, and told the size of the answer's body (list reads). */
+    bodyLimit?: { maxBytes: number; measured: (bytes: number) => void },
+  ): Promise<AxiosResponse> {
     const info = `${method} ${path}`;
+    const config: AxiosRequestConfig = bodyLimit
+      ? { ...this.axiosConfig, maxContentLength: bodyLimit.maxBytes, transformResponse: [(raw: unknown) => measuredJson(raw, bodyLimit.measured)] }
+      : this.axiosConfig;
     const retryOnResult = (response: AxiosResponse): RetryDecision => {
       const retryAfterMs = parseRetryAfterMs(response.headers?.['retry-after']);
       // 429 means "not run": always safe to try again.
@@ -190,7 +240,8 @@ export class XelionTenantClient {
             if (this.options.mayCall && !this.options.mayCall()) throw new XelionCallCancelledError(info);
             this.counters.calls += 1;
             const started = performance.now();
-            const response = await this.http.request({ ...this.axiosConfig, method, url: `${this.baseUrl}${path}`, params, data: body }).catch((error: unknown) => {
+            const request = { ...config, method, url: `${this.baseUrl}${path}`, params, data: body };
+            const response = await requestWithDeadline(this.http, request, this.options.timeoutMs).catch((error: unknown) => {
               this.options.observe?.(method, undefined, started);
               throw error;
             });
@@ -229,8 +280,10 @@ export class XelionTenantClient {
     }
     if (status >= 500 && status !== 501 && status !== 505) {
       const outcomeUnknown = kind === 'once';
-      const what = errorCode === 11000 && outcomeUnknown ? ' (also what Xelion answers for a duplicate)' : '';
-      throw new XelionRetryableError(`${info}: Xelion server error ${status}${errorCode !== undefined ? `/${errorCode}` : ''}${what}: ${message}`, status, errorCode, xelionInfo, outcomeUnknown);
+      if (outcomeUnknown && status === 500 && errorCode === SERVER_ERROR) {
+        throw new XelionDuplicateError(`${info}: Xelion server error ${status}/${errorCode} (also what Xelion answers for a duplicate): ${message}`, status, errorCode, xelionInfo);
+      }
+      throw new XelionRetryableError(`${info}: Xelion server error ${status}${errorCode !== undefined ? `/${errorCode}` : ''}: ${message}`, status, errorCode, xelionInfo, outcomeUnknown);
     }
     if (status === 403) throw new XelionPermanentError(`${info}: no permission or a licence is missing: ${message}`, status, errorCode, xelionInfo);
     if (status >= 300 && status < 400) throw new XelionPermanentError(`${info}: unexpected redirect (HTTP ${status}); check the server URL`, status, errorCode, xelionInfo);
@@ -241,10 +294,12 @@ export class XelionTenantClient {
     if (error instanceof XelionError || error instanceof XelionCallCancelledError) return error;
     const unsafe = unsafeUrlCause(error);
     if (unsafe) return unsafe;
+    if (isTimeout(error)) {
+      return new XelionTimeoutError(`${info}: no complete answer within ${this.options.timeoutMs} ms (XELION_TIMEOUT_MS)`, kind === 'once');
+    }
     if (isRetryableTransportError(error)) {
       const code = (error as { code?: string }).code ?? 'connection error';
-      const what = isTimeout(error) ? `no answer within ${this.options.timeoutMs} ms` : `connection failed (${code})`;
-      return new XelionRetryableError(`${info}: ${what}`, undefined, undefined, undefined, kind === 'once' && !requestNeverSent(error));
+      return new XelionRetryableError(`${info}: connection failed (${code})`, undefined, undefined, undefined, kind === 'once' && !requestNeverSent(error));
     }
     const message = error instanceof Error ? error.message : String(error);
     return new XelionPermanentError(`${info}: ${message}`);
@@ -268,21 +323,41 @@ export class XelionTenantClient {
     return object;
   }
 
-  private async patch(path: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    const ops = operations instanceof XelionPatch ? operations.operations : operations;
+  /** Sends one PATCH document; an empty one sends nothing. Only `replace` documents are retried after a 5xx. */
+  private async patch(path: string, patch: XelionPatch): Promise<void> {
+    const ops = patch.operations;
     if (ops.length === 0) return;
     await this.send(isRepeatable(ops) ? 'repeatable' : 'once', 'PATCH', path, undefined, { operations: ops });
   }
 
-  /** Every item of a list, following pages (`limit` + `after` = the last oid) until a short or empty page. */
+  /**
+   * Every item of a list, following pages (`limit` + `after` = the last oid) until a short or empty
+   * page; at most XELION_LIST_MAX_ITEMS items and XELION_LIST_MAX_BYTES of answers in all, so that a
+   * server that pages for ever or answers huge pages cannot exhaust memory (docs/security.md).
+   */
   private async list(path: string, params: Record<string, string> = {}): Promise<Raw[]> {
     const items: Raw[] = [];
+    const maxItems = this.options.listMaxItems ?? LIST_MAX_ITEMS;
+    const maxBytes = this.options.listMaxBytes ?? LIST_MAX_BYTES;
+    let bytes = 0;
     let after: string | undefined;
+    const tooLarge = () =>
+      new XelionListTooLargeError(`GET ${path}: the list is larger than XELION_LIST_MAX_BYTES (${maxBytes} bytes); reading stopped`);
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const response = await this.send('read', 'GET', path, { ...params, limit: String(this.pageSize), ...(after ? { after } : {}) });
+      // Each page may only use what is left of the list's byte budget (the transport stops reading past it).
+      const bodyLimit = { maxBytes: Math.min(DEFAULT_MAX_BODY_BYTES, maxBytes - bytes), measured: (size: number) => (bytes += size) };
+      const response = await this.send('read', 'GET', path, { ...params, limit: String(this.pageSize), ...(after ? { after } : {}) }, undefined, bodyLimit).catch(
+        (error: unknown) => {
+          throw /maxContentLength/.test(String((error as Error)?.message)) && bodyLimit.maxBytes < DEFAULT_MAX_BODY_BYTES ? tooLarge() : error;
+        },
+      );
+      if (bytes > maxBytes) throw tooLarge();
       const data = isObject(response.data) ? response.data.data : undefined;
       if (!Array.isArray(data)) throw new XelionPermanentError(`GET ${path}: unexpected answer (no "data" list)`);
       const objects = data.map((entry) => (isObject(entry) && isObject(entry.object) ? entry.object : undefined)).filter((o): o is Raw => o !== undefined);
+      if (items.length + objects.length > maxItems) {
+        throw new XelionListTooLargeError(`GET ${path}: the list has more than XELION_LIST_MAX_ITEMS (${maxItems}) items; reading stopped`);
+      }
       items.push(...objects);
       if (data.length < this.pageSize || objects.length === 0) return items;
       const last = str(objects[objects.length - 1].oid);
@@ -411,9 +486,30 @@ export class XelionTenantClient {
     return this.toAddressable({ ...raw, objectType: 'Person' }) as Person;
   }
 
-  /** PATCH /addressables/{oid}. */
-  patchAddressable(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/addressables/${encodeURIComponent(oid)}`, operations);
+  /** GET /addressables/{oid}, which must be a Person. */
+  async getPerson(oid: string): Promise<Person> {
+    const found = await this.getAddressable(oid);
+    if (found.objectType !== 'Person') throw new XelionPermanentError(`GET /addressables/${oid}: a ${found.objectType as string}, not a Person`);
+    return found;
+  }
+
+  /** PATCH /addressables/{oid} of an Organisation: `replace /name`, `/telecomAddresses`, `/addresses`. */
+  updateOrganisation(oid: string, changes: OrganisationChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.name !== undefined) patch.replace('/name', changes.name);
+    if (changes.telecomAddresses !== undefined) patch.replace('/telecomAddresses', changes.telecomAddresses);
+    if (changes.addresses !== undefined) patch.replace('/addresses', changes.addresses);
+    return this.patch(`/addressables/${encodeURIComponent(oid)}`, patch);
+  }
+
+  /** PATCH /addressables/{oid} of a Person: names, telecom addresses, and `add /employments/{vid}` with the organisation's oid. */
+  updatePerson(oid: string, changes: PersonChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.givenName !== undefined) patch.replace('/givenName', changes.givenName);
+    if (changes.familyName !== undefined) patch.replace('/familyName', changes.familyName);
+    if (changes.telecomAddresses !== undefined) patch.replace('/telecomAddresses', changes.telecomAddresses);
+    if (changes.employBy !== undefined) patch.addEmployment(changes.employBy);
+    return this.patch(`/addressables/${encodeURIComponent(oid)}`, patch);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -473,9 +569,12 @@ export class XelionTenantClient {
     return this.toUser(raw, input.userName);
   }
 
-  /** PATCH /users/{oid}, e.g. `replace /xccRole`, `replace /active`. */
-  patchUser(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/users/${encodeURIComponent(oid)}`, operations);
+  /** PATCH /users/{oid}: `replace /xccRole`, `replace /active`. */
+  updateUser(oid: string, changes: UserChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.xccRole !== undefined) patch.replace('/xccRole', changes.xccRole);
+    if (changes.active !== undefined) patch.replace('/active', changes.active);
+    return this.patch(`/users/${encodeURIComponent(oid)}`, patch);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -532,7 +631,7 @@ export class XelionTenantClient {
     return match ? this.getPhoneLine(str(match.oid)!) : null;
   }
 
-  /** POST /phonelines [assumed create, spec "Phone lines"]. */
+  /** POST /phonelines [assumed create, docs/xelion-contract.md "Phone lines"]. */
   async createPhoneLine(input: NewPhoneLine): Promise<PhoneLine> {
     const body: Raw = {
       objectType: 'XCCPhoneLine',
@@ -548,9 +647,34 @@ export class XelionTenantClient {
     return this.toLine(raw);
   }
 
-  /** PATCH /phonelines/{oid}: commonName, externalNumber, recordCalls, defaultFallback, voicemail, extensions, users, phones, dayNightMode. */
-  patchPhoneLine(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/phonelines/${encodeURIComponent(oid)}`, operations);
+  /**
+   * PATCH /phonelines/{oid}: every change in one document — commonName, externalNumber, recordCalls,
+   * voicemail (`userPhoneLine/voicemailActive`), defaultFallback, dayNightMode, new extensions, new
+   * users with their directions, directions of existing users, new phones.
+   */
+  updatePhoneLine(oid: string, changes: PhoneLineChanges): Promise<void> {
+    const patch = new XelionPatch();
+    if (changes.commonName !== undefined) patch.replace('/commonName', changes.commonName);
+    if (changes.externalNumber !== undefined) patch.replace('/externalNumber', changes.externalNumber);
+    if (changes.recordCalls !== undefined) patch.replace('/recordCalls', changes.recordCalls);
+    if (changes.voicemail !== undefined) patch.replace('/userPhoneLine/voicemailActive', changes.voicemail);
+    if (changes.defaultFallbackOid !== undefined) patch.replace('/defaultFallback', changes.defaultFallbackOid === null ? null : lineRef(changes.defaultFallbackOid));
+    if (changes.dayNightMode !== undefined) {
+      const { nightLineOid, ...mode } = changes.dayNightMode;
+      patch.replace('/dayNightMode', {
+        enableDayNightMode: mode.enableDayNightMode,
+        manualNightMode: mode.manualNightMode,
+        nightLine: lineRef(nightLineOid),
+        timezone: mode.timezone,
+        schedule: mode.schedule.map((s) => ({ day: s.day, from: s.from, to: s.to })),
+        holidays: [...mode.holidays],
+      });
+    }
+    for (const address of changes.addExtensions ?? []) patch.addExtension(address);
+    for (const user of changes.addUsers ?? []) patch.addLineUser(user.userOid, user);
+    for (const relation of changes.userDirections ?? []) patch.setLineUserDirections(relation.relationOid, relation);
+    for (const phoneOid of changes.addPhones ?? []) patch.addPhone(phoneOid);
+    return this.patch(`/phonelines/${encodeURIComponent(oid)}`, patch);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -582,26 +706,15 @@ export class XelionTenantClient {
     return items.map((item) => this.toPhone(item, userRef)).filter((phone) => phone.user === null || phone.user.oid === userOid);
   }
 
-  /** Every phone of the tenant (paged), with MAC address, type and user. */
-  async listPhones(): Promise<Phone[]> {
-    const items = await this.list('/phones', { include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user' });
-    return items.map((item) => this.toPhone(item, null));
-  }
-
   /**
-   * The phone with this MAC address, or null. [assumed] The spec lists phones only by user; this asks
-   * `where=provisioningInfo.macAddress={MAC}` (the documented `where=` convention) and compares the MAC
-   * of every answer itself, paging through all — so a server that ignores the filter gives the same
-   * (slower) result.
+   * The phone with this MAC address anywhere in the tenant, or null. The contract filters phones by user
+   * only, so this pages through `GET /phones` with the MAC address and user included and compares
+   * itself: one request per 100 phones. Used only after a create was answered 500 / 11000.
    */
   async findPhoneByMac(mac: string): Promise<Phone | null> {
     const wanted = normalizeMac(mac);
-    const items = await this.list('/phones', {
-      where: `provisioningInfo.macAddress=${wanted}`,
-      include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user',
-    });
-    const match = items.map((item) => this.toPhone(item, null)).find((phone) => phone.macAddress === wanted);
-    return match ?? null;
+    const items = await this.list('/phones', { include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user' });
+    return items.map((item) => this.toPhone(item, null)).find((phone) => phone.macAddress === wanted) ?? null;
   }
 
   /** POST /phones [assumed create]. A MAC address in use is answered 500 / 11000 (outcomeUnknown: look it up). */
@@ -615,11 +728,6 @@ export class XelionTenantClient {
       provisioningInfo: { macAddress, phoneType: input.phoneType },
     });
     return this.toPhone(raw, { oid: input.userOid, objectType: 'UserProfile' });
-  }
-
-  /** PATCH /phones/{oid} [assumed: not in the spec's list; follows its conventions]. */
-  patchPhone(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/phones/${encodeURIComponent(oid)}`, operations);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -656,8 +764,12 @@ export class XelionTenantClient {
     return this.toTrunk(await this.create('/trunks', body));
   }
 
-  /** PATCH /trunks/{oid}: assignedNumbers (add, then line) and defaultCallerNr. */
-  patchTrunk(oid: string, operations: PatchOperation[] | XelionPatch): Promise<void> {
-    return this.patch(`/trunks/${encodeURIComponent(oid)}`, operations);
+  /** PATCH /trunks/{oid}: `add /assignedNumbers/{vid}` then its `line`, the line of assigned numbers, `replace /defaultCallerNr`. */
+  updateTrunk(oid: string, changes: TrunkChanges): Promise<void> {
+    const patch = new XelionPatch();
+    for (const { number, lineOid } of changes.assign ?? []) patch.addAssignedNumber(number, lineOid);
+    for (const { relationOid, lineOid } of changes.relink ?? []) patch.setAssignedNumberLine(relationOid, lineOid);
+    if (changes.defaultCallerNr !== undefined) patch.replace('/defaultCallerNr', changes.defaultCallerNr);
+    return this.patch(`/trunks/${encodeURIComponent(oid)}`, patch);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The client's error contract (spec "Errors"). Every error carries `status` (HTTP, when there was an
+ * The client's error contract (docs/xelion-contract.md "Errors"). Every error carries `status` (HTTP, when there was an
  * answer), `errorCode` (Xelion's, when sent) and `retryable`. Messages never contain the token.
  *
  * What a provisioning step does with each:
@@ -73,5 +73,33 @@ export class XelionRetryableError extends XelionError {
   ) {
     super(message, status, errorCode, info);
     this.name = 'XelionRetryableError';
+  }
+}
+
+/**
+ * A create answered 500 / 11000: Xelion's answer to a duplicate (a user name, a MAC address, a person
+ * that has a user already) and to a server error alike. The object may or may not exist now: look it
+ * up by its natural key before creating it again.
+ */
+export class XelionDuplicateError extends XelionRetryableError {
+  constructor(message: string, status: number, errorCode: number, info: string | undefined) {
+    super(message, status, errorCode, info, true);
+    this.name = 'XelionDuplicateError';
+  }
+}
+
+/** A request's total deadline (XELION_TIMEOUT_MS) passed, after the client's own retries. */
+export class XelionTimeoutError extends XelionRetryableError {
+  constructor(message: string, outcomeUnknown: boolean) {
+    super(message, undefined, undefined, undefined, outcomeUnknown);
+    this.name = 'XelionTimeoutError';
+  }
+}
+
+/** A list read passed XELION_LIST_MAX_ITEMS or XELION_LIST_MAX_BYTES (the message names which); reading stopped. */
+export class XelionListTooLargeError extends XelionPermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XelionListTooLargeError';
   }
 }

@@ -1,9 +1,9 @@
 /**
  * The Xelion objects as the client hands them out: plain, typed, without envelopes. Field names follow
- * /work/shared/spec/xelion-api.md ("Calls"); lists are normalised (missing arrays become []).
+ * docs/xelion-contract.md ("Calls"); lists are normalised (missing arrays become []).
  */
 
-/** A reference to another object (spec "Transport"). */
+/** A reference to another object (docs/xelion-contract.md "Transport"). */
 export interface XelionRef {
   oid: string;
   objectType: string;
@@ -28,7 +28,7 @@ export interface TelecomAddress {
   address: string;
 }
 
-/** `streetNumber` is the configuration's `number` + `numberAddition` (spec "Addressables"). */
+/** `streetNumber` is the configuration's `number` + `numberAddition` (docs/xelion-contract.md "Addressables"). */
 export interface VisitAddress {
   addressType: 'Visit';
   street?: string | null;
@@ -98,7 +98,7 @@ export interface DaySchedule {
   to: string;
 }
 
-/** [assumed shape] spec "Phone lines": `replace /dayNightMode`. */
+/** [assumed shape] docs/xelion-contract.md "Phone lines": `replace /dayNightMode`. */
 export interface DayNightMode {
   enableDayNightMode: boolean;
   manualNightMode: boolean;
@@ -199,4 +199,59 @@ export interface NewTrunk {
   /** Sent once, never logged, never returned. */
   password: string;
   transportType: 'UDP' | 'TLS';
+}
+
+// ---- changes (each becomes one PATCH document; fields left out are not touched) ----
+
+export interface OrganisationChanges {
+  name?: string;
+  telecomAddresses?: TelecomAddress[];
+  addresses?: VisitAddress[];
+}
+
+export interface PersonChanges {
+  givenName?: string | null;
+  familyName?: string | null;
+  telecomAddresses?: TelecomAddress[];
+  /** Adds an employment by this Organisation (existing employments are kept). */
+  employBy?: string;
+}
+
+export interface UserChanges {
+  xccRole?: XccRole;
+  active?: boolean;
+}
+
+/** A line's day/night mode as the caller states it; the client spells the night line as a reference. */
+export interface DayNightModeInput {
+  enableDayNightMode: boolean;
+  manualNightMode: boolean;
+  nightLineOid: string;
+  timezone: string;
+  schedule: DaySchedule[];
+  holidays: string[];
+}
+
+export interface PhoneLineChanges {
+  commonName?: string;
+  externalNumber?: string;
+  recordCalls?: boolean;
+  /** `userPhoneLine.voicemailActive`. */
+  voicemail?: boolean;
+  /** Another line, or null for none. */
+  defaultFallbackOid?: string | null;
+  dayNightMode?: DayNightModeInput;
+  addExtensions?: string[];
+  addUsers?: { userOid: string; incoming: boolean; outgoing: boolean }[];
+  /** Directions of user relations that exist already, by the relation's oid. */
+  userDirections?: { relationOid: string; incoming?: boolean; outgoing?: boolean }[];
+  addPhones?: string[];
+}
+
+export interface TrunkChanges {
+  /** Numbers to add to `assignedNumbers`, each with the line it rings. */
+  assign?: { number: string; lineOid: string }[];
+  /** Numbers assigned already whose line changes, by the relation's oid. */
+  relink?: { relationOid: string; lineOid: string }[];
+  defaultCallerNr?: string;
 }

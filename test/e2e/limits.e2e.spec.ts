@@ -64,6 +64,103 @@ describe('RATE_LIMIT_PER_MINUTE', () => {
   });
 });
 
+describe('RateLimit headers', () => {
+  it('are on every answer of a limited route, 2xx included; the budget is the key id’s', async () => {
+    const app = await startTestApp({ RATE_LIMIT_PER_MINUTE: '7', EXECUTOR_ENABLED: 'false', WEBHOOK_DISPATCHER_ENABLED: 'false' });
+    try {
+      const remaining: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const response = await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY });
+        expect(response.status).toBe(200);
+        expect(response.headers.get('ratelimit-limit')).toBe('7');
+        const reset = Number(response.headers.get('ratelimit-reset'));
+        expect(reset).toBeGreaterThanOrEqual(1);
+        expect(reset).toBeLessThanOrEqual(60);
+        remaining.push(Number(response.headers.get('ratelimit-remaining')));
+      }
+      expect(remaining).toEqual([6, 5, 4]);
+      // Requests with other (wrong) keys do not spend this key's budget, nor get one of their own.
+      expect((await app.request('GET', '/api/v1/organizations/me', { key: `${ROOT_KEY}-not-it` })).status).toBe(401);
+      expect((await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).headers.get('ratelimit-remaining')).toBe('3');
+      // A public route counts per client address, with the same headers.
+      const schema = await app.request('GET', '/api/v1/schema/configuration');
+      expect(schema.headers.get('ratelimit-limit')).toBe('7');
+      expect(schema.headers.get('ratelimit-remaining')).toBe('6');
+      // Probes are not limited and carry none.
+      expect((await app.request('GET', '/health/live')).headers.get('ratelimit-limit')).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('AUTH_FAILURES_PER_MINUTE', () => {
+  const FAILURES = 10;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: String(FAILURES), RATE_LIMIT_PER_MINUTE: '30', EXECUTOR_ENABLED: 'false', WEBHOOK_DISPATCHER_ENABLED: 'false' });
+  });
+  afterAll(() => app?.close());
+
+  it('answers 429 once a client address failed authentication N times, random keys and the same wrong key alike', async () => {
+    const statuses: number[] = [];
+    // 40 random keys, then the same wrong key 35 times: before, neither was ever limited.
+    for (let i = 0; i < 40; i++) statuses.push((await app.request('GET', '/api/v1/orders', { key: `xps_${Math.random().toString(36).slice(2)}${'q'.repeat(30)}` })).status);
+    for (let i = 0; i < 35; i++) statuses.push((await app.request('GET', '/api/v1/orders', { key: `${ROOT_KEY}-wrong` })).status);
+    expect(statuses.slice(0, FAILURES).every((status) => status === 401), statuses.join(',')).toBe(true);
+    expect(statuses.slice(FAILURES).every((status) => status === 429), statuses.join(',')).toBe(true);
+    const refused = await app.request('GET', '/api/v1/orders', { key: 'another-wrong-key' });
+    expect(refused.status).toBe(429);
+    expect(refused.body.message).toContain(`at most ${FAILURES} failed authentications per minute per client address (AUTH_FAILURES_PER_MINUTE)`);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.headers.get('ratelimit-limit')).toBe(String(FAILURES));
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    // Without a key at all, too: the address is refused before anything is looked up.
+    expect((await app.request('GET', '/api/v1/orders')).status).toBe(429);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  const limitedBy = async (env: Record<string, string>): Promise<number[]> => {
+    const app = await startTestApp({ RATE_LIMIT_PER_MINUTE: '2', EXECUTOR_ENABLED: 'false', WEBHOOK_DISPATCHER_ENABLED: 'false', ...env });
+    try {
+      const statuses: number[] = [];
+      for (const address of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+        statuses.push((await app.request('GET', '/api/v1/schema/configuration', { headers: { 'x-forwarded-for': address } })).status);
+      }
+      return statuses;
+    } finally {
+      await app.close();
+    }
+  };
+
+  it('X-Forwarded-For is not believed by default: one budget for the socket’s address', async () => {
+    expect(await limitedBy({})).toEqual([200, 200, 429]);
+  });
+
+  it('TRUST_PROXY=127.0.0.1 believes the proxy on loopback: one budget per forwarded address', async () => {
+    expect(await limitedBy({ TRUST_PROXY: '127.0.0.1' })).toEqual([200, 200, 200]);
+  });
+});
+
+describe('PROVISION_TEST_PER_MINUTE', () => {
+  it('limits the public configuration test per client address on its own', async () => {
+    const app = await startTestApp({ PROVISION_TEST_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '100', EXECUTOR_ENABLED: 'false', WEBHOOK_DISPATCHER_ENABLED: 'false' });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await app.request('POST', '/api/v1/provision/test', { body: SMALL_OFFICE })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      const refused = await app.request('POST', '/api/v1/provision/test', { body: SMALL_OFFICE });
+      expect(refused.body.message).toContain('at most 3 configuration tests per minute per client address (PROVISION_TEST_PER_MINUTE)');
+      // Other public routes keep their own budget.
+      expect((await app.request('GET', '/api/v1/schema/configuration')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('RATE_LIMIT_PER_MINUTE=0', () => {
   it('turns the limit off', async () => {
     const app = await startTestApp({ RATE_LIMIT_PER_MINUTE: '0', EXECUTOR_ENABLED: 'false', WEBHOOK_DISPATCHER_ENABLED: 'false' });

@@ -54,6 +54,24 @@ describe('OpenAPI', () => {
     expect(document.servers).toEqual([{ url: DOCUMENT_SERVER_URL }]);
   });
 
+  it('serves Swagger UI under a Content-Security-Policy that its page fits: scripts only from this server', async () => {
+    const ui = await app.request('GET', '/api/docs');
+    const csp = ui.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    // Every script of the page is a file of this server (an inline one would be blocked).
+    const scripts = [...ui.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(attributes).toMatch(/src=/);
+      expect(body.trim()).toBe('');
+    }
+    const init = await app.request('GET', '/api/docs/swagger-ui-init.js');
+    expect(init.status).toBe(200);
+    expect(init.headers.get('content-security-policy')).toBe(csp);
+  });
+
   it('has stable camelCase operationIds, unique across the document', () => {
     const ids = operations().map(([, , operation]) => operation.operationId);
     for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z]+$/);
@@ -86,7 +104,7 @@ describe('OpenAPI', () => {
     expect(paths['/api/v1/provision'].post!.responses['422']).toBeDefined();
   });
 
-  it('documents 429 and 503 with Retry-After on every rate-limited route, and X-RateLimit-* on its successes', () => {
+  it('documents 429 and 503 with Retry-After on every rate-limited route, and RateLimit-* on its successes', () => {
     const components = document.components as unknown as { responses: Record<string, Json> };
     for (const [method, path, operation] of operations()) {
       const responses = operation.responses;
@@ -100,7 +118,7 @@ describe('OpenAPI', () => {
       expect(resolve(responses['503']).headers?.['Retry-After'], `${method} ${path}`).toBeDefined();
       const success = Object.entries(responses).find(([status]) => status.startsWith('2'))![1] as { headers?: Json };
       expect(Object.keys(success.headers ?? {}), `${method} ${path}`).toEqual(
-        expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']),
+        expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']),
       );
     }
     expect(JSON.stringify(document.paths['/api/v1/provision'].post!.responses['429'])).toContain('MAX_UNFINISHED_ORDERS');
@@ -109,7 +127,7 @@ describe('OpenAPI', () => {
   it('documents the rate-limit headers the service really sends', async () => {
     const answer = await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY });
     expect(answer.status).toBe(200);
-    for (const header of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) {
+    for (const header of ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) {
       expect(answer.headers.get(header), header).toMatch(/^\d+$/);
       expect((document.components as unknown as { headers: Record<string, unknown> }).headers[header], header).toBeDefined();
     }

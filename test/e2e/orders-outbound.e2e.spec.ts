@@ -32,6 +32,13 @@ it.each([
   expect(response.body.details[0].field).toBe(header);
 });
 
+it.each(['Xelion-Server-Url', 'X-Callback-Url'])('refuses %s with a host name that resolves inside, without saying where it points', async (header) => {
+  const response = await app.request('POST', '/api/v1/provision', { key: ROOT_KEY, body: CONFIG, headers: headers({ [header]: 'http://localhost:8080/x' }) });
+  expect(response.status, response.text).toBe(400);
+  expect(response.body.message).toMatch(new RegExp(`^${header} header is not acceptable: the host localhost is not allowed`));
+  expect(response.text).not.toMatch(/127\.0\.0\.1|::1|loopback/);
+});
+
 it('accepts public addresses', async () => {
   const response = await app.request('POST', '/api/v1/provision', { key: ROOT_KEY, body: CONFIG, headers: headers({ 'X-Callback-Url': 'https://93.184.215.14/hook' }) });
   expect(response.status, response.text).toBe(201);

@@ -64,7 +64,8 @@ describe('Xelion simulator (raw HTTP)', () => {
 
   it('answers a duplicate user name and a duplicate MAC with 500 / 11000', async () => {
     const orgOid = (await xelionFetch(sim, 'POST', '/addressables', org('Acme'))).body.object.oid;
-    const person = async () => (await xelionFetch(sim, 'POST', '/addressables', { objectType: 'Person', givenName: 'A', familyName: 'B', employments: [{ organisation: { oid: orgOid } }] })).body.object.oid;
+    const person = async () =>
+      (await xelionFetch(sim, 'POST', '/addressables', { objectType: 'Person', givenName: 'A', familyName: 'B', employments: [{ organisation: { oid: orgOid, objectType: 'Organisation' } }] })).body.object.oid;
     const line = (await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'A B', extensions: [{ address: '201' }] })).body.object;
     const user = {
       objectType: 'UserProfile',
@@ -86,9 +87,9 @@ describe('Xelion simulator (raw HTTP)', () => {
     const found = await xelionFetch(sim, 'GET', '/users?where=userName=a@acme.nl&include=person,primaryLine,xccRole,active');
     expect(found.body.data).toHaveLength(1);
     expect(found.body.data[0].object).toMatchObject({ userName: 'a@acme.nl', xccRole: 'user', active: true, primaryLine: { oid: line.oid } });
-    const phone = { objectType: 'XCCPhone', commonName: 'desk', active: true, user: { oid: first.body.object.oid, objectType: 'UserProfile' }, provisioningInfo: { macAddress: '80:5e:c0:12:34:56', phoneType: 'Yealink T54W' } };
+    const phone = { objectType: 'XCCPhone', commonName: 'desk', active: true, user: { oid: first.body.object.oid, objectType: 'UserProfile' }, provisioningInfo: { macAddress: '80:5E:C0:12:34:56', phoneType: 'Yealink T54W' } };
     expect((await xelionFetch(sim, 'POST', '/phones', phone)).status).toBe(201);
-    const dup = await xelionFetch(sim, 'POST', '/phones', { ...phone, provisioningInfo: { macAddress: '805EC0123456' } });
+    const dup = await xelionFetch(sim, 'POST', '/phones', { ...phone, commonName: 'other' });
     expect(dup.status).toBe(500);
     expect(dup.body.errorCode).toBe(11000);
     const phones = await xelionFetch(sim, 'GET', `/phones?where=user=${first.body.object.oid}&include=provisioningInfo.macAddress,provisioningInfo.phoneType`);
@@ -102,9 +103,11 @@ describe('Xelion simulator (raw HTTP)', () => {
     const line = (await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'Sales', extensions: [{ address: '300' }] })).body.object;
     const other = (await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'Closed', extensions: [] })).body.object;
     const orgOid = (await xelionFetch(sim, 'POST', '/addressables', org('Acme'))).body.object.oid;
-    const personOid = (await xelionFetch(sim, 'POST', '/addressables', { objectType: 'Person', givenName: 'A', employments: [{ organisation: { oid: orgOid } }] })).body.object.oid;
-    const user = (await xelionFetch(sim, 'POST', '/users', { userName: 'a@x.nl', password: 'Str0ng-enough-Passw0rd!', xccRole: 'user', person: { oid: personOid } })).body.object;
-    const phone = (await xelionFetch(sim, 'POST', '/phones', { commonName: 'p', provisioningInfo: { macAddress: '00:11:22:33:44:55' } })).body.object;
+    const personOid = (await xelionFetch(sim, 'POST', '/addressables', { objectType: 'Person', givenName: 'A', employments: [{ organisation: { oid: orgOid, objectType: 'Organisation' } }] })).body.object.oid;
+    const user = (await xelionFetch(sim, 'POST', '/users', { objectType: 'UserProfile', userName: 'a@x.nl', password: 'Str0ng-enough-Passw0rd!', xccRole: 'user', person: { oid: personOid, objectType: 'Person' } })).body.object;
+    const phone = (
+      await xelionFetch(sim, 'POST', '/phones', { objectType: 'XCCPhone', commonName: 'p', user: { oid: user.oid, objectType: 'UserProfile' }, provisioningInfo: { macAddress: '00:11:22:33:44:55', phoneType: 'Snom D785' } })
+    ).body.object;
     const ops = [
       { op: 'replace', path: '/commonName', value: 'Sales team' },
       { op: 'replace', path: '/externalNumber', value: '+31152000001' },
@@ -148,7 +151,7 @@ describe('Xelion simulator (raw HTTP)', () => {
   });
 
   it('pages with limit (capped at 100) and after', async () => {
-    for (let i = 0; i < 130; i += 1) await xelionFetch(sim, 'POST', '/phonelines', { commonName: `Line ${i}`, extensions: [] });
+    for (let i = 0; i < 130; i += 1) await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: `Line ${i}`, extensions: [] });
     const first = await xelionFetch(sim, 'GET', '/phonelines?limit=500');
     expect(first.body.data).toHaveLength(100);
     const last = first.body.data[99].object.oid;
@@ -159,7 +162,7 @@ describe('Xelion simulator (raw HTTP)', () => {
   });
 
   it('trunks: create, list with include, assigned numbers with a line, default caller number', async () => {
-    const line = (await xelionFetch(sim, 'POST', '/phonelines', { commonName: 'L', extensions: [] })).body.object;
+    const line = (await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'L', extensions: [] })).body.object;
     const trunk = (await xelionFetch(sim, 'POST', '/trunks', { objectType: 'XCCTrunk', providerName: 'Voys', host: 'sip.voys.nl', account: 'acc', password: 'sip-secret', transportType: 'TLS' })).body.object;
     expect(trunk.password).toBeUndefined();
     const patch = await xelionFetch(sim, 'PATCH', `/trunks/${trunk.oid}`, {
@@ -173,6 +176,112 @@ describe('Xelion simulator (raw HTTP)', () => {
     const listed = await xelionFetch(sim, 'GET', '/trunks?include=assignedNumbers,defaultCallerNr');
     expect(listed.body.data[0].object).toMatchObject({ defaultCallerNr: '+31152000001', assignedNumbers: [{ number: '+31152000001', line: { oid: line.oid } }] });
     expect(listed.body.data[0].object.host).toBeUndefined();
+  });
+
+  describe('refuses what the contract does not define (400 / 10202, 10203 for a wrong objectType)', () => {
+    /** An organisation, a person, a user with a line, and a phone of that user: the objects the refusals refer to. */
+    async function seed() {
+      const orgOid = (await xelionFetch(sim, 'POST', '/addressables', org('Acme'))).body.object.oid as string;
+      const personOid = (await xelionFetch(sim, 'POST', '/addressables', { objectType: 'Person', givenName: 'A', familyName: 'B' })).body.object.oid as string;
+      const line = (await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'A B', extensions: [{ address: '201' }] })).body.object;
+      const user = (
+        await xelionFetch(sim, 'POST', '/users', {
+          objectType: 'UserProfile',
+          userName: 'a@acme.nl',
+          password: 'Str0ng-enough-Passw0rd!',
+          person: { oid: personOid, objectType: 'Person' },
+          lines: [{ objectType: 'XCCConnectedUser', line: { oid: line.oid, objectType: 'XCCPhoneLine' } }],
+        })
+      ).body.object;
+      const phone = { objectType: 'XCCPhone', commonName: 'desk', user: { oid: user.oid, objectType: 'UserProfile' }, provisioningInfo: { macAddress: '80:5E:C0:12:34:56', phoneType: 'Yealink T54W' } };
+      const phoneOid = (await xelionFetch(sim, 'POST', '/phones', phone)).body.object.oid as string;
+      return { orgOid, personOid, lineOid: line.oid as string, userOid: user.oid as string, phone, phoneOid };
+    }
+    const refused = (answer: { status: number; body: { errorCode: number; message: string } }, errorCode: number, names: string) => {
+      expect(answer.status).toBe(400);
+      expect(answer.body.errorCode).toBe(errorCode);
+      expect(answer.body.message).toContain(names);
+    };
+    const patchLine = (lineOid: string, operations: unknown[]) => xelionFetch(sim, 'PATCH', `/phonelines/${lineOid}`, { operations });
+
+    it('add /phones/{vid} with a reference object instead of the phone oid', async () => {
+      const { lineOid, phoneOid } = await seed();
+      refused(await patchLine(lineOid, [{ op: 'add', path: '/phones/1', value: { oid: phoneOid, objectType: 'XCCPhone' } }]), 10202, '/phones/1');
+      expect((await patchLine(lineOid, [{ op: 'add', path: '/phones/1', value: phoneOid }])).status).toBe(204);
+    });
+
+    it('add /users/{vid} with a reference object instead of the user oid', async () => {
+      const { userOid } = await seed();
+      const dept = (await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'Sales', extensions: [] })).body.object.oid;
+      refused(await patchLine(dept, [{ op: 'add', path: '/users/1', value: { oid: userOid, objectType: 'UserProfile' } }]), 10202, '/users/1');
+      expect((await patchLine(dept, [{ op: 'add', path: '/users/1', value: userOid }])).status).toBe(204);
+    });
+
+    it('add /employments/{vid} with an Organisation reference instead of the organisation oid', async () => {
+      const { orgOid, personOid } = await seed();
+      const patch = (value: unknown) => xelionFetch(sim, 'PATCH', `/addressables/${personOid}`, { operations: [{ op: 'add', path: '/employments/1', value }] });
+      refused(await patch({ oid: orgOid, objectType: 'Organisation' }), 10202, '/employments/1');
+      expect((await patch(orgOid)).status).toBe(204);
+    });
+
+    it('a where= filter that the collection does not name (phones by MAC address), and unknown parameters', async () => {
+      await seed();
+      refused(await xelionFetch(sim, 'GET', '/phones?where=provisioningInfo.macAddress=80:5E:C0:12:34:56'), 10202, 'where=provisioningInfo.macAddress');
+      refused(await xelionFetch(sim, 'GET', '/users?where=person=1'), 10202, 'where=person');
+      refused(await xelionFetch(sim, 'GET', '/trunks?name=Voys'), 10202, 'name=');
+      refused(await xelionFetch(sim, 'GET', '/phonelines?sort=name'), 10202, 'sort');
+      refused(await xelionFetch(sim, 'GET', '/users?include=password'), 10202, 'password');
+      refused(await xelionFetch(sim, 'GET', '/addressables?where=obj_type=Organisation&where=obj_type=Person'), 10202, 'twice');
+      // Lists without a filter, paged, with any field path of their objects (nested too), are in the contract.
+      const all = await xelionFetch(sim, 'GET', '/phones?limit=50&include=provisioningInfo.macAddress,user');
+      expect(all.body.data[0].object).toMatchObject({ provisioningInfo: { macAddress: '80:5E:C0:12:34:56' }, user: { objectType: 'UserProfile' } });
+      const lines = await xelionFetch(sim, 'GET', '/phonelines?include=users.user,extensions,dayNightMode');
+      expect(lines.body.data[0].object.users[0]).toEqual({ user: expect.objectContaining({ objectType: 'UserProfile' }) });
+    });
+
+    it('routes the contract does not list: GET /users/{oid}, GET and PATCH /phones/{oid}, DELETE', async () => {
+      const { userOid, phoneOid, lineOid } = await seed();
+      refused(await xelionFetch(sim, 'GET', `/users/${userOid}`), 10202, 'GET /users/{oid}');
+      refused(await xelionFetch(sim, 'GET', `/phones/${phoneOid}`), 10202, 'GET /phones/{oid}');
+      refused(await xelionFetch(sim, 'PATCH', `/phones/${phoneOid}`, { operations: [{ op: 'replace', path: '/user', value: null }] }), 10202, 'PATCH /phones/{oid}');
+      refused(await xelionFetch(sim, 'DELETE', `/phonelines/${lineOid}`), 10202, 'DELETE /phonelines/{oid}');
+    });
+
+    it('unknown fields in a create body, missing fields, and a wrong objectType in a reference (10203)', async () => {
+      const { personOid, userOid } = await seed();
+      refused(await xelionFetch(sim, 'POST', '/addressables', { ...org('Acme 2'), colour: 'red' }), 10202, 'colour');
+      refused(await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'x' }), 10203, 'extensions');
+      const user = { objectType: 'UserProfile', userName: 'b@acme.nl', password: 'Str0ng-enough-Passw0rd!' };
+      refused(await xelionFetch(sim, 'POST', '/users', { ...user, person: { oid: personOid, objectType: 'Organisation' } }), 10203, 'person.objectType');
+      refused(await xelionFetch(sim, 'POST', '/users', { ...user, person: personOid }), 10202, 'person');
+      refused(await xelionFetch(sim, 'POST', '/phones', { objectType: 'XCCPhone', commonName: 'x', user: { oid: userOid }, provisioningInfo: { macAddress: '00:11:22:33:44:55', phoneType: 'T' } }), 10203, 'user.objectType');
+    });
+
+    it('an add on a relation the contract does not list, and operations it does not list', async () => {
+      const { lineOid, userOid, personOid } = await seed();
+      refused(await patchLine(lineOid, [{ op: 'add', path: '/voicemails/1', value: '1' }]), 10202, '/voicemails/1');
+      refused(await patchLine(lineOid, [{ op: 'remove', path: `/users/${userOid}` }]), 10202, `/users/${userOid}`);
+      refused(await xelionFetch(sim, 'PATCH', `/users/${userOid}`, { operations: [{ op: 'replace', path: '/primaryLine', value: { oid: lineOid, objectType: 'XCCPhoneLine' } }] }), 10202, '/primaryLine');
+      refused(await xelionFetch(sim, 'PATCH', `/addressables/${personOid}`, { operations: [{ op: 'remove', path: '/employments/1' }] }), 10202, '/employments/1');
+    });
+
+    it('a number that is not E.164, and a MAC address in lower case or without separators', async () => {
+      const { lineOid, phone } = await seed();
+      refused(await patchLine(lineOid, [{ op: 'replace', path: '/externalNumber', value: '0152000001' }]), 10202, 'E.164');
+      refused(await xelionFetch(sim, 'POST', '/phonelines', { objectType: 'XCCPhoneLine', commonName: 'x', extensions: [], externalNumber: '+31 15 200 0001' }), 10202, 'E.164');
+      refused(await xelionFetch(sim, 'POST', '/phones', { ...phone, provisioningInfo: { macAddress: '80:5e:c0:12:34:57', phoneType: 'T' } }), 10202, 'macAddress');
+      refused(await xelionFetch(sim, 'POST', '/phones', { ...phone, provisioningInfo: { macAddress: '805EC0123457', phoneType: 'T' } }), 10202, 'macAddress');
+    });
+
+    it('a dayNightMode that is not exactly the contract\'s shape', async () => {
+      const { lineOid } = await seed();
+      const mode = { enableDayNightMode: true, manualNightMode: false, nightLine: { oid: lineOid, objectType: 'XCCPhoneLine' }, timezone: 'Europe/Amsterdam', schedule: [], holidays: [] };
+      refused(await patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: { ...mode, colour: 'red' } }]), 10202, 'colour');
+      const { holidays: _left, ...withoutHolidays } = mode;
+      refused(await patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: withoutHolidays }]), 10203, 'holidays');
+      refused(await patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: { ...mode, nightLine: lineOid } }]), 10202, 'nightLine');
+      expect((await patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: mode }])).status).toBe(204);
+    });
   });
 
   it('limits concurrent requests per session with 429 / 10400 and counts the peak', async () => {

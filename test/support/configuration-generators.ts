@@ -6,6 +6,8 @@
 
 import { mulberry32 } from '../../tools/support/random.js';
 
+export { worstCaseConfiguration } from '../../tools/support/worst-configuration.js';
+
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
 
@@ -143,3 +145,4 @@ export function company200(): Json {
 export function company2000(): Json {
   return company({ users: 2000, departments: 50, directNumberEvery: 4, phoneEvery: 2, membersPerDepartment: 40, name: 'Fiore Telecom' });
 }
+

@@ -48,6 +48,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ROOT_API_KEY: ROOT_KEY,
     DATA_DIR: IN_MEMORY,
     OUTBOUND_ALLOW_PRIVATE: 'true',
+    // Every test client shares 127.0.0.1, and the authorization matrix alone answers hundreds of 401s
+    // a minute: the limit of failed authentications is off unless a test sets it.
+    AUTH_FAILURES_PER_MINUTE: '0',
     ...(database.url ? { DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
     ...env,
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, type DeliveredWebhook, type TenantDump } from '../../chaos/checks.js';
+import { checkLogsFreeOfSecrets, checkOrdersFinished, checkSingleRunner, checkTenant, checkWebhooks, checkWithinContract, type DeliveredWebhook, type TenantDump } from '../../chaos/checks.js';
 import { chaosOrders } from '../../chaos/workload.js';
 import { ConfigurationValidator } from '../../src/configuration/configuration.validator.js';
 
-const request = (agent: string, startedAt: number, endedAt = startedAt + 5) => ({ agent, startedAt, endedAt, method: 'GET', path: '/users' });
+const request = (agent: string, startedAt: number, endedAt = startedAt + 5, status = 200) => ({ agent, startedAt, endedAt, method: 'GET', path: '/users', status });
 
 describe('chaos checks (each can fail)', () => {
   it('orders: COMPLETED, or FAILED with a code and a message', () => {
@@ -21,6 +21,12 @@ describe('chaos checks (each can fail)', () => {
     expect(interleaved[0]).toMatch(/two instances ran the order at once/);
     // B starts while A's request is still unanswered.
     expect(checkSingleRunner('t', [request('A', 0, 1_000), request('B', 500)], 300)).toHaveLength(1);
+  });
+
+  it('contract: a request the strict simulator refused (400) is a violation; 404, 429 and 500 are not', () => {
+    expect(checkWithinContract('t', [request('A', 0), request('A', 5, 6, 404), request('A', 7, 8, 429), request('A', 9, 10, 500)])).toEqual([]);
+    const refused = checkWithinContract('t', [{ ...request('A', 0, 5, 400), query: '?where=provisioningInfo.macAddress=80:5E:C0:12:34:56' }]);
+    expect(refused).toEqual(['tenant t: GET /users?where=provisioningInfo.macAddress=80:5E:C0:12:34:56 was refused (400): not in the contract']);
   });
 
   it('tenant: duplicates by natural key, and missing objects of a COMPLETED order', () => {

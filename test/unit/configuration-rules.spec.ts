@@ -1,3 +1,4 @@
+import { worstCaseConfiguration } from '../support/configuration-generators.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationValidator } from '../../src/configuration/configuration.validator.js';
 import type { Json } from '../support/configuration-generators.js';
@@ -256,11 +257,37 @@ describe('configuration rules', () => {
       const error = errorsOf((d) => (d.users[1].email = 'x'.repeat(100_000))).find((e) => e.path === '/users/1/email')!;
       expect(error.message.length).toBeLessThan(200);
     });
-    it('at most 1,000 errors are listed, then one that says how many more', () => {
+    it('at most 1,000 errors are listed, then one that says there are more: validation stops there', () => {
       const errors = errorsOf((d) => (d.users = Array.from({ length: 1_500 }, () => 5)));
       expect(errors).toHaveLength(1_001);
-      // 1,500 bad entries and the two department members that are therefore not defined.
-      expect(errors[1_000]).toEqual({ path: '', message: '502 more errors not listed (at most 1000 are)' });
+      expect(errors[0]).toEqual({ path: '/users/0', message: 'each entry must be an object, not a number' });
+      expect(errors[1_000]).toEqual({ path: '', message: 'more errors not listed (at most 1000 are; validation stopped there)' });
+    });
+
+    it('the worst document (over 50,000 errors if all were computed) stops at a full list', () => {
+      const errors = validator.validate(worstCaseConfiguration()) as { valid: false; errors: { path: string; message: string }[] };
+      expect(errors.errors).toHaveLength(1_001);
+      expect(errors.errors[1_000].message).toBe('more errors not listed (at most 1000 are; validation stopped there)');
+      // Entries are validated in order and the rest are not looked at: the listed ones are from the first users.
+      const users = new Set(errors.errors.map((e) => /^\/users\/(\d+)\//.exec(e.path)?.[1]).filter((i) => i !== undefined));
+      expect(users.size).toBeLessThan(100);
+    });
+
+    it('the worst document of 2,000 users costs about what its first 100 users cost (the rest is not looked at)', () => {
+      const median = (document: Json) => {
+        const times: number[] = [];
+        for (let run = 0; run < 5; run++) {
+          const copy = structuredClone(document);
+          const start = performance.now();
+          validator.validate(copy);
+          times.push(performance.now() - start);
+        }
+        return times.sort((a, b) => a - b)[2];
+      };
+      const small = median(worstCaseConfiguration(100));
+      const large = median(worstCaseConfiguration(2_000));
+      // Computing every error made it about 20 times as costly.
+      expect(large, `${large.toFixed(1)} ms against ${small.toFixed(1)} ms`).toBeLessThan(4 * small + 20);
     });
   });
 

@@ -9,7 +9,11 @@ describe('cursors', () => {
     expect(decodeCursor(cursor)).toBe(12345);
   });
 
-  it.each(['', 'abc', Buffer.from('v1:').toString('base64url'), Buffer.from('v2:5').toString('base64url'), Buffer.from('v1:12345678901').toString('base64url')])(
+  it('accept the largest id', () => {
+    expect(decodeCursor(encodeCursor(2 ** 31 - 1))).toBe(2 ** 31 - 1);
+  });
+
+  it.each(['', 'abc', Buffer.from('v1:').toString('base64url'), Buffer.from('v2:5').toString('base64url'), Buffer.from('v1:12345678901').toString('base64url'), Buffer.from('v1:2147483648').toString('base64url'), Buffer.from('v1:9999999999').toString('base64url')])(
     'refuse %j with a 400',
     (cursor) => {
       expect(() => decodeCursor(cursor)).toThrow(HttpException);
@@ -17,6 +21,7 @@ describe('cursors', () => {
         decodeCursor(cursor);
       } catch (error) {
         expect((error as HttpException).getStatus()).toBe(400);
+        expect((error as HttpException).getResponse()).toMatchObject({ details: [{ field: 'cursor' }] });
       }
     },
   );

@@ -15,10 +15,11 @@ describe('loadSettings', () => {
       rootOrganizationName: 'root',
       logLevel: 'info',
       outboundAllowPrivate: false,
-      executor: { enabled: true, pollMs: 500, concurrency: 4, leaseSeconds: 30 },
-      xelion: { maxConcurrency: 4, timeoutMs: 15000 },
+      executor: { enabled: true, pollMs: 500, concurrency: 4, leaseSeconds: 30, maxPerOrganization: 2 },
+      xelion: { maxConcurrency: 4, timeoutMs: 15000, listMaxItems: 50_000, listMaxBytes: 64 * 1024 * 1024 },
       metrics: { port: undefined, token: undefined },
-      limits: { ratePerMinute: 600, maxUnfinishedOrders: 1000 },
+      limits: { ratePerMinute: 600, maxUnfinishedOrders: 1000, authFailuresPerMinute: 60, testPerMinute: 60 },
+      trustProxy: false,
     });
   });
 
@@ -41,6 +42,13 @@ describe('loadSettings', () => {
     [{ RATE_LIMIT_PER_MINUTE: '1.5' }, 'RATE_LIMIT_PER_MINUTE'],
     [{ MAX_UNFINISHED_ORDERS: 'lots' }, 'MAX_UNFINISHED_ORDERS'],
     [{ MAX_UNFINISHED_ORDERS: '10000001' }, 'MAX_UNFINISHED_ORDERS'],
+    [{ EXECUTOR_MAX_PER_ORGANIZATION: '0' }, 'EXECUTOR_MAX_PER_ORGANIZATION'],
+    [{ XELION_LIST_MAX_ITEMS: '10' }, 'XELION_LIST_MAX_ITEMS'],
+    [{ XELION_LIST_MAX_BYTES: 'big' }, 'XELION_LIST_MAX_BYTES'],
+    [{ AUTH_FAILURES_PER_MINUTE: '-5' }, 'AUTH_FAILURES_PER_MINUTE'],
+    [{ PROVISION_TEST_PER_MINUTE: 'x' }, 'PROVISION_TEST_PER_MINUTE'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
   ])('rejects %j naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -62,7 +70,21 @@ describe('loadSettings', () => {
   it('reads the metrics and limit settings; 0 turns a limit off', () => {
     const settings = loadSettings({ METRICS_PORT: '9464', METRICS_TOKEN: 'a-scraper-token-of-32-characters', RATE_LIMIT_PER_MINUTE: '0', MAX_UNFINISHED_ORDERS: '25' });
     expect(settings.metrics).toEqual({ port: 9464, token: 'a-scraper-token-of-32-characters' });
-    expect(settings.limits).toEqual({ ratePerMinute: 0, maxUnfinishedOrders: 25 });
+    expect(settings.limits).toEqual({ ratePerMinute: 0, maxUnfinishedOrders: 25, authFailuresPerMinute: 60, testPerMinute: 60 });
     expect(loadSettings({ MAX_UNFINISHED_ORDERS: '0' }).limits.maxUnfinishedOrders).toBe(0);
+    expect(loadSettings({ AUTH_FAILURES_PER_MINUTE: '0', PROVISION_TEST_PER_MINUTE: '0' }).limits).toMatchObject({ authFailuresPerMinute: 0, testPerMinute: 0 });
+  });
+
+  it('EXECUTOR_MAX_PER_ORGANIZATION defaults to half of EXECUTOR_CONCURRENCY, at least 1', () => {
+    expect(loadSettings({ EXECUTOR_CONCURRENCY: '1' }).executor.maxPerOrganization).toBe(1);
+    expect(loadSettings({ EXECUTOR_CONCURRENCY: '3' }).executor.maxPerOrganization).toBe(1);
+    expect(loadSettings({ EXECUTOR_CONCURRENCY: '16' }).executor.maxPerOrganization).toBe(8);
+    expect(loadSettings({ EXECUTOR_CONCURRENCY: '16', EXECUTOR_MAX_PER_ORGANIZATION: '3' }).executor.maxPerOrganization).toBe(3);
+  });
+
+  it('TRUST_PROXY is false, true, or addresses and CIDR ranges', () => {
+    expect(loadSettings({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadSettings({ TRUST_PROXY: 'no' }).trustProxy).toBe(false);
+    expect(loadSettings({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1' }).trustProxy).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
   });
 });

@@ -12,9 +12,11 @@ describe('XelionPatch', () => {
     patch.replace('/commonName', 'Sales');
     const user = patch.addLineUser('u1', { incoming: true, outgoing: false });
     const ext = patch.addExtension('201');
-    patch.removeExtension('e9');
+    patch.setLineUserDirections('r9', { outgoing: true });
     const num = patch.addAssignedNumber('+31152000001', 'l1');
-    expect([user, ext, num]).toEqual([1, 2, 3]);
+    patch.setAssignedNumberLine('a7', 'l2');
+    const job = patch.addEmployment('o1');
+    expect([user, ext, num, job]).toEqual([1, 2, 3, 4]);
     expect(patch.build()).toEqual({
       operations: [
         { op: 'replace', path: '/commonName', value: 'Sales' },
@@ -22,9 +24,11 @@ describe('XelionPatch', () => {
         { op: 'replace', path: '/users/1/incoming', value: true },
         { op: 'replace', path: '/users/1/outgoing', value: false },
         { op: 'add', path: '/extensions/2', value: '201' },
-        { op: 'remove', path: '/extensions/e9' },
+        { op: 'replace', path: '/users/r9/outgoing', value: true },
         { op: 'add', path: '/assignedNumbers/3', value: '+31152000001' },
         { op: 'replace', path: '/assignedNumbers/3/line', value: { oid: 'l1', objectType: 'XCCPhoneLine' } },
+        { op: 'replace', path: '/assignedNumbers/a7/line', value: { oid: 'l2', objectType: 'XCCPhoneLine' } },
+        { op: 'add', path: '/employments/4', value: 'o1' },
       ],
     });
     expect(patch.isRepeatable).toBe(false);
@@ -33,8 +37,7 @@ describe('XelionPatch', () => {
   it('tells documents that may be repeated (only replace) from those that may not', () => {
     expect(new XelionPatch().replace('/a', 1).replace('/b', lineRef('x')).isRepeatable).toBe(true);
     expect(isRepeatable([{ op: 'remove', path: '/extensions/1' }])).toBe(false);
-    const empty = new XelionPatch();
-    expect(empty.isEmpty).toBe(true);
+    expect(isRepeatable([{ op: 'add', path: '/phones/1', value: '1050' }])).toBe(false);
   });
 
   it('refuses malformed paths', () => {

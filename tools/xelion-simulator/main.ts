@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_OPTIONS, startSimulator, type SimulatorOptions, type TenantSeed } from './simulator.js';
+import { defaultPark } from './park.js';
 
 /**
  * `npm run simulator -- [flags]` — every flag also reads an environment variable (flag wins):
@@ -11,7 +12,7 @@ import { DEFAULT_OPTIONS, startSimulator, type SimulatorOptions, type TenantSeed
  *   --concurrency-limit N / SIM_CONCURRENCY_LIMIT (8; 0 = unlimited)
  *   --retry-after S / SIM_RETRY_AFTER   --max-page-size / SIM_MAX_PAGE_SIZE (100)
  *   --numbers-api-key / SIM_NUMBERS_API_KEY, --redirection-user / SIM_REDIRECTION_USER,
- *   --redirection-password / SIM_REDIRECTION_PASSWORD, --seed / SIM_SEED
+ *   --redirection-password / SIM_REDIRECTION_PASSWORD, --seed / SIM_SEED, --park / SIM_PARK=true
  */
 
 function fail(message: string): never {
@@ -50,6 +51,7 @@ const { values } = parseArgs({
     'redirection-user': { type: 'string' },
     'redirection-password': { type: 'string' },
     seed: { type: 'string' },
+    park: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -86,12 +88,17 @@ const options: SimulatorOptions = {
   redirectionUsername: values['redirection-user'] ?? env.SIM_REDIRECTION_USER ?? DEFAULT_OPTIONS.redirectionUsername,
   redirectionPassword: values['redirection-password'] ?? env.SIM_REDIRECTION_PASSWORD ?? DEFAULT_OPTIONS.redirectionPassword,
   seed: seed === undefined || seed === '' ? null : number('--seed', seed, 0, 0, 2 ** 32),
+  park: values.park || env.SIM_PARK === 'true' ? defaultPark() : null,
 };
 
 const simulator = await startSimulator(options);
 console.log(`Xelion simulator listening on ${simulator.url}`);
 for (const tenant of options.tenants) {
   console.log(`  tenant ${tenant.name}: Xelion-Server-Url ${simulator.url}, Xelion-Tenant-Name ${tenant.name} (${tenant.tokens.length} token(s))`);
+}
+if (options.park) {
+  const admin = options.park.users.find((u) => u.administrator)!;
+  console.log(`  park: master tenant ${simulator.url}/api/v1/master (administrator ${admin.userName} / ${admin.password}), ${options.park.tenants.length} tenants`);
 }
 console.log(`  numbers.url ${simulator.url}/numbers   redirection.url ${simulator.url}/redirection`);
 console.log(`  state: ${simulator.url}/_sim/tenants/{tenant}/state   calls: ${simulator.url}/_sim/tenants/{tenant}/calls`);

@@ -1,8 +1,28 @@
 /**
- * In-memory state of the simulated Xelion tenants, and the object rules of the contract in
- * /work/shared/spec/xelion-api.md ("Calls"): validation, duplicates (500 / 11000), PATCH operations.
- * No HTTP here: simulator.ts maps requests onto these functions and SimError onto the error body.
+ * In-memory state of the simulated Xelion tenants and the object rules of the contract
+ * (docs/xelion-contract.md): strict validation (contract.ts), duplicates (500 / 11000), PATCH
+ * operations. No HTTP here: simulator.ts maps requests onto these functions and SimError onto the
+ * error body.
  */
+import {
+  checkRef,
+  checkShape,
+  check,
+  COLLECTION_TYPES,
+  CREATE_SHAPES,
+  DAY_NIGHT_MODE_SHAPE,
+  E164_NUMBER,
+  E164,
+  EXTENSION_NUMBER,
+  invalid,
+  isObject,
+  SimError,
+  TELECOM_ADDRESSES,
+  VISIT_ADDRESSES,
+  type Collection,
+} from './contract.js';
+
+export { COLLECTION_TYPES, SimError, isObject, type Collection };
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Obj = Record<string, Json>;
@@ -11,17 +31,6 @@ export interface Ref extends Obj {
   oid: string;
   objectType: string;
   commonName: string;
-}
-
-/** An error answered with the spec's body `{ errorCode, message, info }`. */
-export class SimError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 export const badPayload = (message: string) => new SimError(400, 10202, message);
@@ -38,15 +47,6 @@ export class OidSource {
   }
 }
 
-export type Collection = 'addressables' | 'users' | 'phonelines' | 'phones' | 'trunks';
-
-export const COLLECTION_TYPES: Record<Collection, string[]> = {
-  addressables: ['Organisation', 'Person'],
-  users: ['UserProfile'],
-  phonelines: ['XCCPhoneLine'],
-  phones: ['XCCPhone'],
-  trunks: ['XCCTrunk'],
-};
 
 export interface SecretInfo {
   /** Length and character classes of a user's password, never the password. */
@@ -113,13 +113,19 @@ export class TenantState {
     return obj;
   }
 
-  /** Resolves a reference given as `{ oid, objectType? }` or a bare oid string to an existing object of `type`. */
-  resolve(value: unknown, type: string, what: string): Obj {
-    const oid = typeof value === 'string' ? value : isObject(value) && typeof value.oid === 'string' ? value.oid : undefined;
-    if (oid === undefined) throw badPayload(`${what} must be a reference { "oid", "objectType": "${type}" }`);
-    if (isObject(value) && value.objectType !== undefined && value.objectType !== type) {
-      throw badPayload(`${what}: objectType must be ${type}, got ${String(value.objectType)}`);
-    }
+  /** The object a reference `{ oid, objectType }` names (shape checked by contract.checkRef); 10202 when there is none. */
+  resolveRef(value: unknown, type: string, what: string): Obj {
+    checkRef(value, type, what);
+    return this.existing((value as { oid: string }).oid, type, what);
+  }
+
+  /** The object a bare oid names, where the contract says "with a … oid"; a reference object is refused. */
+  resolveOid(value: unknown, type: string, what: string): Obj {
+    check(value, { kind: 'oid', required: true }, what);
+    return this.existing(value as string, type, what);
+  }
+
+  private existing(oid: string, type: string, what: string): Obj {
     const obj = this.objects.get(oid);
     if (!obj || obj.objectType !== type) throw badPayload(`${what}: no ${type} with oid ${oid}`);
     return obj;
@@ -163,85 +169,9 @@ export class TenantState {
   }
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 // ---------------------------------------------------------------------------------------------
-// Field validation helpers
-// ---------------------------------------------------------------------------------------------
-
-function requiredString(body: Record<string, unknown>, field: string): string {
-  const value = body[field];
-  if (value === undefined || value === null || value === '') throw incomplete(`${field} is required`);
-  if (typeof value !== 'string') throw badPayload(`${field} must be a string`);
-  return value;
-}
-
-function optionalString(body: Record<string, unknown>, field: string): string | null {
-  const value = body[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw badPayload(`${field} must be a string`);
-  return value;
-}
-
-function bool(value: unknown, field: string, fallback?: boolean): boolean {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'boolean') throw badPayload(`${field} must be true or false`);
-  return value;
-}
-
-const E164 = /^\+[1-9]\d{5,14}$/;
-function e164OrNull(value: unknown, field: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'string' || !E164.test(value)) throw badPayload(`${field} must be an E.164 number (+31…), got ${JSON.stringify(value)}`);
-  return value;
-}
-
-function extensionNumber(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[0-9*#]{1,20}$/.test(value)) throw badPayload(`${field} must be an extension number (digits)`);
-  return value;
-}
-
-function telecomAddresses(value: unknown): Json[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badPayload('telecomAddresses must be an array');
-  return value.map((entry, i) => {
-    if (!isObject(entry) || !['Email', 'Telephone', 'Mobile'].includes(entry.addressType as string) || typeof entry.address !== 'string' || entry.address === '') {
-      throw badPayload(`telecomAddresses[${i}] must be { "addressType": "Email" | "Telephone" | "Mobile", "address" }`);
-    }
-    return { addressType: entry.addressType as string, address: entry.address };
-  });
-}
-
-const ADDRESS_FIELDS = ['street', 'streetNumber', 'zipCode', 'city', 'country'];
-function addresses(value: unknown): Json[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badPayload('addresses must be an array');
-  return value.map((entry, i) => {
-    if (!isObject(entry) || entry.addressType !== 'Visit') throw badPayload(`addresses[${i}].addressType must be "Visit"`);
-    const out: Obj = { addressType: 'Visit' };
-    for (const field of ADDRESS_FIELDS) {
-      const v = entry[field];
-      if (v !== undefined && v !== null && typeof v !== 'string') throw badPayload(`addresses[${i}].${field} must be a string`);
-      out[field] = (v as string | undefined) ?? null;
-    }
-    return out;
-  });
-}
-
-export function normaliseMac(value: unknown, field = 'macAddress'): string {
-  if (typeof value !== 'string') throw badPayload(`${field} must be a MAC address`);
-  const hex = value.replace(/[:\-.]/g, '').toUpperCase();
-  if (!/^[0-9A-F]{12}$/.test(hex)) throw badPayload(`${field} "${value}" is not a MAC address`);
-  return hex.match(/../g)!.join(':');
-}
-
-const DAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
-
-// ---------------------------------------------------------------------------------------------
-// Creates (POST)
+// Creates (POST): the body is checked against the contract's shape first (contract.ts)
 // ---------------------------------------------------------------------------------------------
 
 function requireBody(body: unknown): Record<string, unknown> {
@@ -249,74 +179,83 @@ function requireBody(body: unknown): Record<string, unknown> {
   return body;
 }
 
+function createBody(raw: unknown, objectType: string): Record<string, unknown> {
+  const body = requireBody(raw);
+  if (body.objectType === undefined) throw incomplete('objectType is required');
+  if (body.objectType !== objectType) throw badPayload(`objectType must be ${objectType}, got ${JSON.stringify(body.objectType)}`);
+  checkShape(body, CREATE_SHAPES[objectType]);
+  return body;
+}
+
 function personCommonName(person: Obj): string {
   return [person.givenName, person.familyName].filter((part) => typeof part === 'string' && part !== '').join(' ');
 }
 
+function telecomOf(value: unknown): Json[] {
+  const list = (value ?? []) as { addressType: string; address: string }[];
+  list.forEach((entry, i) => {
+    if (entry.addressType !== 'Email' && !E164.test(entry.address)) throw badPayload(`telecomAddresses[${i}].address must be an E.164 number (+31…), got ${JSON.stringify(entry.address)}`);
+  });
+  return list.map((entry) => ({ addressType: entry.addressType, address: entry.address }));
+}
+
+function addressesOf(value: unknown): Json[] {
+  const list = (value ?? []) as Record<string, unknown>[];
+  return list.map((entry) => {
+    const out: Obj = { addressType: 'Visit' };
+    for (const field of ['street', 'streetNumber', 'zipCode', 'city', 'country']) out[field] = (entry[field] as string | null | undefined) ?? null;
+    return out;
+  });
+}
+
+const OPTIONAL = <T>(value: unknown, fallback: T): T => (value === undefined || value === null ? fallback : (value as T));
+
 export function createAddressable(state: TenantState, raw: unknown): Obj {
   const body = requireBody(raw);
-  const oid = state.newOid();
+  if (body.objectType !== 'Organisation' && body.objectType !== 'Person') {
+    if (body.objectType === undefined) throw incomplete('objectType is required');
+    throw badPayload(`objectType ${JSON.stringify(body.objectType)} cannot be created as an addressable (Organisation or Person)`);
+  }
+  createBody(body, body.objectType);
   if (body.objectType === 'Organisation') {
-    const name = requiredString(body, 'name');
+    const oid = state.newOid();
     const obj: Obj = {
       oid,
       objectType: 'Organisation',
-      commonName: name,
-      name,
-      telecomAddresses: telecomAddresses(body.telecomAddresses),
-      addresses: addresses(body.addresses),
+      commonName: body.name as string,
+      name: body.name as string,
+      telecomAddresses: telecomOf(body.telecomAddresses),
+      addresses: addressesOf(body.addresses),
     };
     state.objects.set(oid, obj);
     return obj;
   }
-  if (body.objectType === 'Person') {
-    const givenName = optionalString(body, 'givenName');
-    const familyName = optionalString(body, 'familyName');
-    if (!givenName && !familyName) throw incomplete('givenName or familyName is required');
-    const employments = employmentsOf(state, body.employments);
-    const obj: Obj = { oid, objectType: 'Person', commonName: '', givenName, familyName, telecomAddresses: telecomAddresses(body.telecomAddresses), employments };
-    obj.commonName = personCommonName(obj);
-    state.objects.set(oid, obj);
-    return obj;
-  }
-  if (body.objectType === undefined) throw incomplete('objectType is required');
-  throw badPayload(`objectType ${JSON.stringify(body.objectType)} cannot be created as an addressable (Organisation or Person)`);
-}
-
-function employmentsOf(state: TenantState, value: unknown): Json[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badPayload('employments must be an array');
-  return value.map((entry, i) => {
-    if (!isObject(entry)) throw badPayload(`employments[${i}] must be { "organisation": { "oid", "objectType": "Organisation" } }`);
-    const organisation = state.resolve(entry.organisation, 'Organisation', `employments[${i}].organisation`);
-    return { oid: state.newOid(), organisation: state.ref(organisation) };
-  });
+  const givenName = OPTIONAL<string | null>(body.givenName, null);
+  const familyName = OPTIONAL<string | null>(body.familyName, null);
+  if (!givenName && !familyName) throw incomplete('givenName or familyName is required');
+  const telecom = telecomOf(body.telecomAddresses);
+  const employments = OPTIONAL<{ organisation: unknown }[]>(body.employments, []).map((entry, i) =>
+    state.ref(state.resolveRef(entry.organisation, 'Organisation', `employments[${i}].organisation`)),
+  );
+  const oid = state.newOid();
+  const obj: Obj = { oid, objectType: 'Person', commonName: '', givenName, familyName, telecomAddresses: telecom, employments: employments.map((organisation) => ({ oid: state.newOid(), organisation })) };
+  obj.commonName = personCommonName(obj);
+  state.objects.set(oid, obj);
+  return obj;
 }
 
 export function createUser(state: TenantState, raw: unknown): Obj {
-  const body = requireBody(raw);
-  if (body.objectType !== undefined && body.objectType !== 'UserProfile') throw badPayload('objectType must be UserProfile');
-  const userName = requiredString(body, 'userName');
-  const password = requiredString(body, 'password');
+  const body = createBody(raw, 'UserProfile');
+  const userName = body.userName as string;
+  const password = body.password as string;
   if (password.length < 8) throw badPayload('password is too weak (at least 8 characters)');
-  const xccRole = body.xccRole ?? 'user';
-  if (xccRole !== 'user' && xccRole !== 'administrator') throw badPayload('xccRole must be "user" or "administrator"');
-  const active = bool(body.active, 'active', true);
-  const userLicense = bool(body.userLicense, 'userLicense', false);
-  if (body.person === undefined || body.person === null) throw incomplete('person is required');
-  const person = state.resolve(body.person, 'Person', 'person');
-  const lines = body.lines === undefined || body.lines === null ? [] : body.lines;
-  if (!Array.isArray(lines)) throw badPayload('lines must be an array');
-  const resolvedLines = lines.map((entry, i) => {
-    if (!isObject(entry)) throw badPayload(`lines[${i}] must be an XCCConnectedUser`);
-    if (entry.objectType !== undefined && entry.objectType !== 'XCCConnectedUser') throw badPayload(`lines[${i}].objectType must be XCCConnectedUser`);
-    return {
-      line: state.resolve(entry.line, 'XCCPhoneLine', `lines[${i}].line`),
-      incoming: bool(entry.incoming, `lines[${i}].incoming`, true),
-      outgoing: bool(entry.outgoing, `lines[${i}].outgoing`, true),
-    };
-  });
-  // Xelion answers duplicates with a server error, not 409 (spec: Users).
+  const person = state.resolveRef(body.person, 'Person', 'person');
+  const resolvedLines = OPTIONAL<Record<string, unknown>[]>(body.lines, []).map((entry, i) => ({
+    line: state.resolveRef(entry.line, 'XCCPhoneLine', `lines[${i}].line`),
+    incoming: OPTIONAL(entry.incoming, true),
+    outgoing: OPTIONAL(entry.outgoing, true),
+  }));
+  // Xelion answers duplicates with a server error, not 409 (docs/xelion-contract.md, "Users").
   const lower = userName.toLowerCase();
   if (state.inCollection('users').some((user) => (user.userName as string).toLowerCase() === lower)) {
     throw duplicate(`Internal server error: user name ${userName} exists already`);
@@ -328,9 +267,9 @@ export function createUser(state: TenantState, raw: unknown): Obj {
     objectType: 'UserProfile',
     commonName: (person.commonName as string) || userName,
     userName,
-    active,
-    xccRole: xccRole as string,
-    userLicense,
+    active: OPTIONAL(body.active, true),
+    xccRole: OPTIONAL(body.xccRole, 'user'),
+    userLicense: OPTIONAL(body.userLicense, false),
     person: state.ref(person),
     primaryLine: resolvedLines.length > 0 ? state.ref(resolvedLines[0].line) : null,
   };
@@ -347,34 +286,28 @@ function passwordClasses(password: string): number {
 }
 
 export function createPhoneLine(state: TenantState, raw: unknown): Obj {
-  const body = requireBody(raw);
-  if (body.objectType !== undefined && body.objectType !== 'XCCPhoneLine') throw badPayload('objectType must be XCCPhoneLine');
-  const commonName = requiredString(body, 'commonName');
-  const extensions = body.extensions ?? [];
-  if (!Array.isArray(extensions)) throw badPayload('extensions must be an array');
-  const users = body.users ?? [];
-  if (!Array.isArray(users)) throw badPayload('users must be an array');
+  const body = createBody(raw, 'XCCPhoneLine');
+  const users = OPTIONAL<Record<string, unknown>[]>(body.users, []).map((entry, i) => ({
+    oid: '',
+    objectType: 'XCCConnectedUser',
+    user: state.ref(state.resolveRef(entry.user, 'UserProfile', `users[${i}].user`)),
+    incoming: OPTIONAL(entry.incoming, true),
+    outgoing: OPTIONAL(entry.outgoing, true),
+  }));
   const line: Obj = {
     oid: '',
     objectType: 'XCCPhoneLine',
-    commonName,
-    extensions: extensions.map((entry, i) => ({
-      oid: '',
-      address: extensionNumber(isObject(entry) ? entry.address : entry, `extensions[${i}].address`),
-    })),
-    externalNumber: e164OrNull(body.externalNumber, 'externalNumber'),
-    users: users.map((entry, i) => {
-      if (!isObject(entry)) throw badPayload(`users[${i}] must be an XCCConnectedUser`);
-      const user = state.resolve(entry.user, 'UserProfile', `users[${i}].user`);
-      return { oid: '', objectType: 'XCCConnectedUser', user: state.ref(user), incoming: bool(entry.incoming, `users[${i}].incoming`, true), outgoing: bool(entry.outgoing, `users[${i}].outgoing`, true) };
-    }),
+    commonName: body.commonName as string,
+    extensions: (body.extensions as { address: string }[]).map((entry) => ({ oid: '', address: entry.address })),
+    externalNumber: OPTIONAL<string | null>(body.externalNumber, null),
+    users,
     phones: [],
-    recordCalls: bool(body.recordCalls, 'recordCalls', false),
+    recordCalls: OPTIONAL(body.recordCalls, false),
     defaultFallback: null,
     userPhoneLine: { voicemailActive: false },
     dayNightMode: null,
   };
-  const userOids = (line.users as Obj[]).map((rel) => (rel.user as Ref).oid);
+  const userOids = users.map((rel) => rel.user.oid);
   if (new Set(userOids).size !== userOids.length) throw duplicate('Internal server error: a user is connected twice');
   line.oid = state.newOid();
   for (const rel of [...(line.extensions as Obj[]), ...(line.users as Obj[])]) rel.oid = state.newOid();
@@ -383,61 +316,49 @@ export function createPhoneLine(state: TenantState, raw: unknown): Obj {
 }
 
 export function createPhone(state: TenantState, raw: unknown): Obj {
-  const body = requireBody(raw);
-  if (body.objectType !== undefined && body.objectType !== 'XCCPhone') throw badPayload('objectType must be XCCPhone');
-  if (!isObject(body.provisioningInfo)) throw incomplete('provisioningInfo.macAddress is required');
-  const macAddress = normaliseMac(body.provisioningInfo.macAddress, 'provisioningInfo.macAddress');
-  const phoneType = body.provisioningInfo.phoneType ?? null;
-  if (phoneType !== null && typeof phoneType !== 'string') throw badPayload('provisioningInfo.phoneType must be a string');
-  const user = body.user === undefined || body.user === null ? null : state.resolve(body.user, 'UserProfile', 'user');
-  if (state.inCollection('phones').some((phone) => (phone.provisioningInfo as Obj).macAddress === macAddress)) {
-    throw duplicate(`Internal server error: MAC address ${macAddress} is in use`);
+  const body = createBody(raw, 'XCCPhone');
+  const info = body.provisioningInfo as { macAddress: string; phoneType: string };
+  const user = state.resolveRef(body.user, 'UserProfile', 'user');
+  if (state.inCollection('phones').some((phone) => (phone.provisioningInfo as Obj).macAddress === info.macAddress)) {
+    throw duplicate(`Internal server error: MAC address ${info.macAddress} is in use`);
   }
   const oid = state.newOid();
   const obj: Obj = {
     oid,
     objectType: 'XCCPhone',
-    commonName: optionalString(body, 'commonName') ?? macAddress,
-    active: bool(body.active, 'active', true),
-    user: user ? state.ref(user) : null,
-    provisioningInfo: { macAddress, phoneType },
+    commonName: body.commonName as string,
+    active: OPTIONAL(body.active, true),
+    user: state.ref(user),
+    provisioningInfo: { macAddress: info.macAddress, phoneType: info.phoneType },
   };
   state.objects.set(oid, obj);
   return obj;
 }
 
 export function createTrunk(state: TenantState, raw: unknown): Obj {
-  const body = requireBody(raw);
-  if (body.objectType !== undefined && body.objectType !== 'XCCTrunk') throw badPayload('objectType must be XCCTrunk');
-  const providerName = requiredString(body, 'providerName');
-  const host = requiredString(body, 'host');
-  const account = requiredString(body, 'account');
-  const password = requiredString(body, 'password');
-  const port = body.port ?? null;
-  if (port !== null && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)) throw badPayload('port must be 1..65535');
-  const transportType = body.transportType ?? 'UDP';
-  if (!['UDP', 'TLS', 'TCP'].includes(transportType as string)) throw badPayload('transportType must be UDP or TLS');
+  const body = createBody(raw, 'XCCTrunk');
   const oid = state.newOid();
   const obj: Obj = {
     oid,
     objectType: 'XCCTrunk',
-    commonName: providerName,
-    providerName,
-    host,
-    port: port as number | null,
-    account,
-    authenticationAccount: optionalString(body, 'authenticationAccount'),
-    transportType: transportType as string,
+    commonName: body.providerName as string,
+    providerName: body.providerName as string,
+    host: body.host as string,
+    port: OPTIONAL<number | null>(body.port, null),
+    account: body.account as string,
+    authenticationAccount: OPTIONAL<string | null>(body.authenticationAccount, null),
+    transportType: body.transportType as string,
     assignedNumbers: [],
     defaultCallerNr: null,
   };
   state.objects.set(oid, obj);
-  state.secrets.set(oid, { password });
+  state.secrets.set(oid, { password: body.password as string });
   return obj;
 }
 
 // ---------------------------------------------------------------------------------------------
-// PATCH: `{ operations: [ { op, path, value } ] }`, applied all-or-nothing
+// PATCH: `{ operations: [ { op, path, value } ] }`, applied all-or-nothing. Only the operations the
+// contract lists (docs/xelion-contract.md, "PATCH operations") are accepted.
 // ---------------------------------------------------------------------------------------------
 
 export interface Operation {
@@ -451,25 +372,26 @@ interface PatchContext {
   obj: Obj;
   /** vid → the relation added under that vid in this document. */
   vids: Map<string, Obj>;
-  /** Applied after the object itself (relations kept on other objects). */
-  after: (() => void)[];
 }
 
 function parseOperations(raw: unknown): Operation[] {
   const body = requireBody(raw);
+  for (const key of Object.keys(body)) if (key !== 'operations') throw invalid(`${key} is not a field of a PATCH document`);
   const operations = body.operations;
   if (!Array.isArray(operations) || operations.length === 0) throw new SimError(400, 10200, 'operations must be a non-empty array');
   return operations.map((op, i) => {
     if (!isObject(op) || !['add', 'replace', 'remove'].includes(op.op as string) || typeof op.path !== 'string' || !op.path.startsWith('/')) {
       throw badPayload(`operations[${i}] must be { "op": "add" | "replace" | "remove", "path": "/…", "value" }`);
     }
+    for (const key of Object.keys(op)) if (!['op', 'path', 'value'].includes(key)) throw invalid(`operations[${i}].${key} is not a field of an operation`);
     if (op.op !== 'remove' && !('value' in op)) throw incomplete(`operations[${i}] (${op.op} ${op.path}) has no value`);
+    if (op.op === 'remove' && 'value' in op) throw invalid(`operations[${i}] (remove ${op.path}) takes no value`);
     return { op: op.op as Operation['op'], path: op.path, value: op.value };
   });
 }
 
 function unknownPath(op: Operation, objectType: string): SimError {
-  return badPayload(`${op.op} ${op.path} is not a valid operation on ${objectType}`);
+  return badPayload(`${op.op} ${op.path} is not an operation of ${objectType} in the contract`);
 }
 
 /** A relation in `list` addressed by a vid of this document or by its oid. */
@@ -489,89 +411,47 @@ function addRelation(ctx: PatchContext, list: Obj[], vid: string, rel: Obj, op: 
   list.push(rel);
 }
 
+function value<T>(op: Operation, spec: Parameters<typeof check>[1]): T {
+  check(op.value, spec, op.path);
+  return op.value as T;
+}
+
 type Patcher = (ctx: PatchContext, op: Operation, segments: string[]) => void;
 
 const patchOrganisation: Patcher = (ctx, op, [field, ...rest]) => {
   if (op.op !== 'replace' || rest.length > 0) throw unknownPath(op, 'Organisation');
   if (field === 'name') {
-    const name = requiredString({ name: op.value }, 'name');
+    const name = value<string>(op, { kind: 'string', required: true });
     ctx.obj.name = name;
     ctx.obj.commonName = name;
-  } else if (field === 'telecomAddresses') ctx.obj.telecomAddresses = telecomAddresses(op.value);
-  else if (field === 'addresses') ctx.obj.addresses = addresses(op.value);
+  } else if (field === 'telecomAddresses') ctx.obj.telecomAddresses = telecomOf(value(op, { ...TELECOM_ADDRESSES, required: true }));
+  else if (field === 'addresses') ctx.obj.addresses = addressesOf(value(op, { ...VISIT_ADDRESSES, required: true }));
   else throw unknownPath(op, 'Organisation');
 };
 
 const patchPerson: Patcher = (ctx, op, [field, key, ...rest]) => {
+  if (rest.length > 0) throw unknownPath(op, 'Person');
   if (op.op === 'replace' && key === undefined && (field === 'givenName' || field === 'familyName')) {
-    ctx.obj[field] = optionalString({ [field]: op.value }, field);
+    ctx.obj[field] = value<string | null>(op, { kind: 'string', nullable: true });
     ctx.obj.commonName = personCommonName(ctx.obj);
     if (!ctx.obj.commonName) throw incomplete('givenName or familyName is required');
   } else if (op.op === 'replace' && key === undefined && field === 'telecomAddresses') {
-    ctx.obj.telecomAddresses = telecomAddresses(op.value);
-  } else if (field === 'employments' && key !== undefined && rest.length === 0 && op.op === 'add') {
-    const organisation = ctx.state.resolve(op.value, 'Organisation', op.path);
+    ctx.obj.telecomAddresses = telecomOf(value(op, { ...TELECOM_ADDRESSES, required: true }));
+  } else if (op.op === 'add' && field === 'employments' && key !== undefined) {
+    // The relation is added by the organisation's oid (a bare oid, not a reference).
+    const organisation = ctx.state.resolveOid(op.value, 'Organisation', op.path);
     const list = ctx.obj.employments as Obj[];
     if (list.some((e) => (e.organisation as Ref).oid === organisation.oid)) throw duplicate('Internal server error: employment exists already');
     addRelation(ctx, list, key, { oid: '', organisation: ctx.state.ref(organisation) }, op);
-  } else if (field === 'employments' && key !== undefined && rest.length === 0 && op.op === 'remove') {
-    const list = ctx.obj.employments as Obj[];
-    list.splice(list.indexOf(relation(ctx, list, key, op)), 1);
   } else throw unknownPath(op, 'Person');
 };
 
 const patchUser: Patcher = (ctx, op, [field, ...rest]) => {
   if (op.op !== 'replace' || rest.length > 0) throw unknownPath(op, 'UserProfile');
-  if (field === 'xccRole') {
-    if (op.value !== 'user' && op.value !== 'administrator') throw badPayload('xccRole must be "user" or "administrator"');
-    ctx.obj.xccRole = op.value;
-  } else if (field === 'active' || field === 'userLicense') ctx.obj[field] = bool(op.value, field);
-  else if (field === 'primaryLine') {
-    // [assumed] making an existing line the user's primary line; the user is connected to it if needed.
-    const line = ctx.state.resolve(op.value, 'XCCPhoneLine', 'primaryLine');
-    ctx.obj.primaryLine = ctx.state.ref(line);
-    const userOid = ctx.obj.oid as string;
-    ctx.after.push(() => {
-      const users = line.users as Obj[];
-      if (!users.some((rel) => (rel.user as Ref).oid === userOid)) {
-        users.push({ oid: ctx.state.newOid(), objectType: 'XCCConnectedUser', user: ctx.state.ref(ctx.obj), incoming: true, outgoing: true });
-      }
-    });
-  } else throw unknownPath(op, 'UserProfile');
+  if (field === 'xccRole') ctx.obj.xccRole = value<string>(op, { kind: 'enum', values: ['user', 'administrator'], required: true });
+  else if (field === 'active') ctx.obj.active = value<boolean>(op, { kind: 'boolean', required: true });
+  else throw unknownPath(op, 'UserProfile');
 };
-
-function checkDayNightMode(state: TenantState, value: unknown): Json {
-  if (value === null) return null;
-  if (!isObject(value)) throw badPayload('dayNightMode must be an object or null');
-  const schedule = value.schedule ?? [];
-  const holidays = value.holidays ?? [];
-  if (!Array.isArray(schedule)) throw badPayload('dayNightMode.schedule must be an array');
-  if (!Array.isArray(holidays)) throw badPayload('dayNightMode.holidays must be an array');
-  const timezone = value.timezone ?? null;
-  if (timezone !== null) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: timezone as string });
-    } catch {
-      throw badPayload(`dayNightMode.timezone ${JSON.stringify(timezone)} is not a time zone`);
-    }
-  }
-  return {
-    enableDayNightMode: bool(value.enableDayNightMode, 'dayNightMode.enableDayNightMode', true),
-    manualNightMode: bool(value.manualNightMode, 'dayNightMode.manualNightMode', false),
-    nightLine: value.nightLine === undefined || value.nightLine === null ? null : state.ref(state.resolve(value.nightLine, 'XCCPhoneLine', 'dayNightMode.nightLine')),
-    timezone: timezone as string | null,
-    schedule: schedule.map((entry, i) => {
-      if (!isObject(entry) || !DAYS.includes(entry.day as string) || !HHMM.test(String(entry.from)) || !HHMM.test(String(entry.to))) {
-        throw badPayload(`dayNightMode.schedule[${i}] must be { "day": "MONDAY"…, "from": "HH:mm", "to": "HH:mm" }`);
-      }
-      return { day: entry.day as string, from: entry.from as string, to: entry.to as string };
-    }),
-    holidays: holidays.map((day, i) => {
-      if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) throw badPayload(`dayNightMode.holidays[${i}] must be yyyy-MM-dd`);
-      return day;
-    }),
-  };
-}
 
 const patchPhoneLine: Patcher = (ctx, op, [field, key, sub, ...rest]) => {
   const { state, obj } = ctx;
@@ -579,37 +459,44 @@ const patchPhoneLine: Patcher = (ctx, op, [field, key, sub, ...rest]) => {
   if (op.op === 'replace' && key === undefined) {
     switch (field) {
       case 'commonName':
-        obj.commonName = requiredString({ commonName: op.value }, 'commonName');
+        obj.commonName = value<string>(op, { kind: 'string', required: true });
         return;
       case 'externalNumber':
-        obj.externalNumber = e164OrNull(op.value, 'externalNumber');
+        obj.externalNumber = value<string>(op, E164_NUMBER);
         return;
       case 'recordCalls':
-        obj.recordCalls = bool(op.value, 'recordCalls');
+        obj.recordCalls = value<boolean>(op, { kind: 'boolean', required: true });
         return;
       case 'defaultFallback':
         if (op.value === null) obj.defaultFallback = null;
         else {
-          const target = state.resolve(op.value, 'XCCPhoneLine', 'defaultFallback');
+          const target = state.resolveRef(op.value, 'XCCPhoneLine', op.path);
           if (target.oid === obj.oid) throw badPayload('defaultFallback cannot be the line itself');
           obj.defaultFallback = state.ref(target);
         }
         return;
-      case 'dayNightMode':
-        obj.dayNightMode = checkDayNightMode(state, op.value);
+      case 'dayNightMode': {
+        const mode = value<Record<string, unknown>>(op, { kind: 'object', shape: DAY_NIGHT_MODE_SHAPE, required: true });
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: mode.timezone as string });
+        } catch {
+          throw badPayload(`dayNightMode.timezone ${JSON.stringify(mode.timezone)} is not a time zone`);
+        }
+        obj.dayNightMode = { ...(structuredClone(mode) as Obj), nightLine: state.ref(state.resolveRef(mode.nightLine, 'XCCPhoneLine', 'dayNightMode.nightLine')) };
         return;
+      }
       default:
         throw unknownPath(op, 'XCCPhoneLine');
     }
   }
   if (field === 'userPhoneLine' && key === 'voicemailActive' && sub === undefined && op.op === 'replace') {
-    (obj.userPhoneLine as Obj).voicemailActive = bool(op.value, 'userPhoneLine/voicemailActive');
+    (obj.userPhoneLine as Obj).voicemailActive = value<boolean>(op, { kind: 'boolean', required: true });
     return;
   }
   if (field === 'extensions' && key !== undefined && sub === undefined) {
     const list = obj.extensions as Obj[];
     if (op.op === 'add') {
-      const address = extensionNumber(op.value, op.path);
+      const address = value<string>(op, EXTENSION_NUMBER);
       if (list.some((ext) => ext.address === address)) throw duplicate(`Internal server error: extension ${address} exists on this line`);
       addRelation(ctx, list, key, { oid: '', address }, op);
       return;
@@ -622,76 +509,46 @@ const patchPhoneLine: Patcher = (ctx, op, [field, key, sub, ...rest]) => {
   if (field === 'users' && key !== undefined) {
     const list = obj.users as Obj[];
     if (op.op === 'add' && sub === undefined) {
-      const user = state.resolve(op.value, 'UserProfile', op.path);
+      const user = state.resolveOid(op.value, 'UserProfile', op.path);
       if (list.some((rel) => (rel.user as Ref).oid === user.oid)) throw duplicate(`Internal server error: user ${user.oid as string} is connected to this line already`);
       // [assumed] a new connection is incoming and outgoing until replaced in the same document.
       addRelation(ctx, list, key, { oid: '', objectType: 'XCCConnectedUser', user: state.ref(user), incoming: true, outgoing: true }, op);
       return;
     }
     if (op.op === 'replace' && (sub === 'incoming' || sub === 'outgoing')) {
-      relation(ctx, list, key, op)[sub] = bool(op.value, op.path);
-      return;
-    }
-    if (op.op === 'remove' && sub === undefined) {
-      list.splice(list.indexOf(relation(ctx, list, key, op)), 1);
+      relation(ctx, list, key, op)[sub] = value<boolean>(op, { kind: 'boolean', required: true });
       return;
     }
   }
-  if (field === 'phones' && key !== undefined && sub === undefined) {
+  if (field === 'phones' && key !== undefined && sub === undefined && op.op === 'add') {
     const list = obj.phones as Obj[];
-    if (op.op === 'add') {
-      const phone = state.resolve(op.value, 'XCCPhone', op.path);
-      if (list.some((ref) => ref.oid === phone.oid)) throw duplicate(`Internal server error: phone ${phone.oid as string} is on this line already`);
-      const ref = state.ref(phone);
-      if (!/^[1-9]\d*$/.test(key) || ctx.vids.has(key)) throw badPayload(`${op.path}: the vid must be a positive number, once per document`);
-      ctx.vids.set(key, ref);
-      list.push(ref);
-      return;
-    }
-    if (op.op === 'remove') {
-      const index = list.findIndex((ref) => ref.oid === key || ctx.vids.get(key) === ref);
-      if (index < 0) throw badPayload(`${op.path}: the phone is not on this line`);
-      list.splice(index, 1);
-      return;
-    }
+    const phone = state.resolveOid(op.value, 'XCCPhone', op.path);
+    if (list.some((ref) => ref.oid === phone.oid)) throw duplicate(`Internal server error: phone ${phone.oid as string} is on this line already`);
+    const ref = state.ref(phone);
+    if (!/^[1-9]\d*$/.test(key) || ctx.vids.has(key)) throw badPayload(`${op.path}: the vid must be a positive number, once per document`);
+    ctx.vids.set(key, ref);
+    list.push(ref);
+    return;
   }
   throw unknownPath(op, 'XCCPhoneLine');
-};
-
-const patchPhone: Patcher = (ctx, op, [field, key, ...rest]) => {
-  // [assumed] the spec lists no PATCH for phones; these follow the conventions.
-  if (op.op !== 'replace' || rest.length > 0) throw unknownPath(op, 'XCCPhone');
-  if (field === 'commonName' && key === undefined) ctx.obj.commonName = requiredString({ commonName: op.value }, 'commonName');
-  else if (field === 'active' && key === undefined) ctx.obj.active = bool(op.value, 'active');
-  else if (field === 'user' && key === undefined) {
-    ctx.obj.user = op.value === null ? null : ctx.state.ref(ctx.state.resolve(op.value, 'UserProfile', 'user'));
-  } else if (field === 'provisioningInfo' && key === 'phoneType') {
-    if (typeof op.value !== 'string') throw badPayload('phoneType must be a string');
-    (ctx.obj.provisioningInfo as Obj).phoneType = op.value;
-  } else throw unknownPath(op, 'XCCPhone');
 };
 
 const patchTrunk: Patcher = (ctx, op, [field, key, sub, ...rest]) => {
   if (rest.length > 0) throw unknownPath(op, 'XCCTrunk');
   if (field === 'defaultCallerNr' && key === undefined && op.op === 'replace') {
-    ctx.obj.defaultCallerNr = e164OrNull(op.value, 'defaultCallerNr');
+    ctx.obj.defaultCallerNr = value<string>(op, E164_NUMBER);
     return;
   }
   if (field === 'assignedNumbers' && key !== undefined) {
     const list = ctx.obj.assignedNumbers as Obj[];
     if (op.op === 'add' && sub === undefined) {
-      const number = e164OrNull(op.value, op.path);
-      if (number === null) throw badPayload(`${op.path} needs an E.164 number`);
+      const number = value<string>(op, E164_NUMBER);
       if (list.some((entry) => entry.number === number)) throw duplicate(`Internal server error: ${number} is assigned already`);
       addRelation(ctx, list, key, { oid: '', number, line: null }, op);
       return;
     }
     if (op.op === 'replace' && sub === 'line') {
-      relation(ctx, list, key, op).line = op.value === null ? null : ctx.state.ref(ctx.state.resolve(op.value, 'XCCPhoneLine', op.path));
-      return;
-    }
-    if (op.op === 'remove' && sub === undefined) {
-      list.splice(list.indexOf(relation(ctx, list, key, op)), 1);
+      relation(ctx, list, key, op).line = ctx.state.ref(ctx.state.resolveRef(op.value, 'XCCPhoneLine', op.path));
       return;
     }
   }
@@ -703,7 +560,6 @@ const PATCHERS: Record<string, Patcher> = {
   Person: patchPerson,
   UserProfile: patchUser,
   XCCPhoneLine: patchPhoneLine,
-  XCCPhone: patchPhone,
   XCCTrunk: patchTrunk,
 };
 
@@ -711,16 +567,16 @@ const PATCHERS: Record<string, Patcher> = {
 export function patchObject(state: TenantState, collection: Collection, oid: string, raw: unknown): void {
   const current = state.get(collection, oid);
   const operations = parseOperations(raw);
-  const copy = structuredClone(current);
-  const ctx: PatchContext = { state, obj: copy, vids: new Map(), after: [] };
   const patcher = PATCHERS[current.objectType as string];
+  if (!patcher) throw invalid(`PATCH of a ${current.objectType as string} is not in the contract`);
+  const copy = structuredClone(current);
+  const ctx: PatchContext = { state, obj: copy, vids: new Map() };
   for (const op of operations) {
     const segments = op.path.slice(1).split('/');
     if (segments.some((segment) => segment === '')) throw unknownPath(op, current.objectType as string);
     patcher(ctx, op, segments);
   }
   state.objects.set(oid, copy);
-  for (const apply of ctx.after) apply();
   // Keep denormalised common names of references in step (e.g. a renamed line).
   if (copy.commonName !== current.commonName) refreshRefs(state, copy);
 }

@@ -1,15 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mulberry32 } from '../support/random.js';
+import { COLLECTION_RULES, invalid, parseListQuery } from './contract.js';
+import { Park, type ParkSeed } from './park.js';
 import {
-  COLLECTION_TYPES,
   createAddressable,
   createPhone,
   createPhoneLine,
   createTrunk,
   createUser,
   isObject,
-  normaliseMac,
   notFound,
   OidSource,
   patchObject,
@@ -22,7 +22,7 @@ import {
 
 /**
  * The Xelion simulator: a standalone HTTP server implementing the contract in
- * /work/shared/spec/xelion-api.md with in-memory state — several tenants with their tokens, the
+ * docs/xelion-contract.md (and nothing more) with in-memory state — several tenants with their tokens, the
  * documented errors, the external services beside Xelion (number reservations, phone redirection),
  * fault injection (latency, random 500/11000, 429 bursts, a per-session concurrency limit) and
  * read-only `/_sim` endpoints that dump state and call counts. See tools/xelion-simulator/README.md.
@@ -79,6 +79,8 @@ export interface SimulatorOptions {
   seed: number | null;
   /** Keep a log of every tenant API request (who sent it, when it started and ended) for `requests()`. */
   recordRequests: boolean;
+  /** A multi-tenant server: the master tenant (`/api/v1/master`) over a park of tenants; null = none. */
+  park: ParkSeed | null;
 }
 
 export const DEFAULT_OPTIONS: SimulatorOptions = {
@@ -99,6 +101,7 @@ export const DEFAULT_OPTIONS: SimulatorOptions = {
   redirectionPassword: 'demo-redirection-password',
   seed: null,
   recordRequests: false,
+  park: null,
 };
 
 /** One tenant API request in the log (`recordRequests`): the chaos suite checks who worked on a tenant when. */
@@ -106,6 +109,10 @@ export interface RequestRecord {
   tenant: string;
   method: string;
   path: string;
+  /** The query string as sent (`?where=…&include=…`), '' when none. */
+  query: string;
+  /** The JSON body, when there was one. */
+  body?: unknown;
   /** The User-Agent header: the service names its instance there. */
   agent: string;
   /** performance.now() when the request arrived and when it was answered. */
@@ -139,6 +146,8 @@ export class SimulatorState {
   readonly registrations = new Map<string, Registration>();
   readonly externalCalls = new Map<string, number>();
   faults: (FaultRule & { remaining: number })[] = [];
+  /** The master tenant and its park, when the options give one. */
+  park: Park | null = null;
   /** Tenant API requests, in arrival order, when `recordRequests` is on. */
   readonly requestLog: RequestRecord[] = [];
   /** Pending 429s of the current burst, and calls since the last burst. */
@@ -229,6 +238,9 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   const seed = () => {
     for (const tenant of options.tenants) state.addTenant(tenant.name, tenant.tokens);
     state.burstLeft = options.burst429;
+    state.park = options.park
+      ? new Park(structuredClone(options.park), { addTenantToken: (name, token) => void state.addTenant(name, [token]), newOid: () => state.oids.take() })
+      : null;
   };
   seed();
   let baseUrl = '';
@@ -291,12 +303,21 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     links: [{ rel: 'self', href: `${baseUrl}/api/v1/${tenant.name}/${collection}/${obj.oid as string}`, method: 'GET' }],
   });
 
+  /** Copies the field at `path` of `source` into `target`; through a list of objects, each item's field. */
   function pick(source: Obj, path: string[], target: Obj): void {
     const [head, ...rest] = path;
     if (!(head in source)) return;
     const value = source[head];
-    if (rest.length === 0 || !isObject(value)) {
+    if (rest.length === 0 || value === null || typeof value !== 'object') {
       target[head] = structuredClone(value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      const items = (Array.isArray(target[head]) ? target[head] : value.map(() => ({}))) as Obj[];
+      value.forEach((item, i) => {
+        if (isObject(item)) pick(item as Obj, rest, items[i]);
+      });
+      target[head] = items;
       return;
     }
     const inner = (isObject(target[head]) ? target[head] : {}) as Obj;
@@ -304,65 +325,45 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     pick(value as Obj, rest, inner);
   }
 
-  function fieldValue(obj: Obj, path: string): Json | undefined {
-    let value: Json | undefined = obj;
-    for (const part of path.split('.')) value = isObject(value) ? (value as Obj)[part] : undefined;
+  function fieldValue(obj: Obj, field: string): Json | undefined {
+    const value = obj[field];
     if (isObject(value) && typeof (value as Obj).oid === 'string') return (value as Obj).oid;
     return value;
   }
 
-  function list(tenant: TenantState, collection: Collection, query: URLSearchParams, info: string): Answer {
-    // Filtered on the stored objects; only a `lines…` condition needs the derived view. Only the page is
-    // viewed (cloned): a look-up in a tenant of thousands of objects stays cheap.
+  /** A list, with exactly the parameters the contract documents for the collection (contract.ts). */
+  function list(tenant: TenantState, collection: Collection, query: URLSearchParams): Answer {
+    const { where, name, include, after, limit: asked } = parseListQuery(collection, query);
+    // Filtered on the stored objects; only the page is viewed (cloned), so a look-up in a tenant of
+    // thousands of objects stays cheap.
     let items = tenant.inCollection(collection);
-    for (const where of query.getAll('where')) {
-      const eq = where.indexOf('=');
-      if (eq <= 0) throw new SimError(400, 10202, `where must be field=value, got ${JSON.stringify(where)}`);
-      const field = where.slice(0, eq) === 'obj_type' ? 'objectType' : where.slice(0, eq);
-      let wanted = where.slice(eq + 1);
-      if (field === 'provisioningInfo.macAddress') {
-        try {
-          wanted = normaliseMac(wanted);
-        } catch {
-          items = [];
-        }
-      }
-      const derived = field === 'lines' || field.startsWith('lines.');
+    if (where) {
+      const field = where.field === 'obj_type' ? 'objectType' : where.field;
+      // User names compare case-insensitively, as Xelion's do; everything else exactly.
+      const wanted = field === 'userName' ? where.value.toLowerCase() : where.value;
       items = items.filter((obj) => {
-        const value = fieldValue(derived ? tenant.view(obj) : obj, field);
-        return value !== undefined && value !== null && String(value).toLowerCase() === wanted.toLowerCase();
+        const value = fieldValue(obj, field);
+        return typeof value === 'string' && (field === 'userName' ? value.toLowerCase() : value) === wanted;
       });
     }
-    const name = query.get('name');
-    if (name !== null && name !== '') {
+    if (name !== undefined && name !== '') {
       const needle = name.toLowerCase();
       // A substring match, as Xelion's name search: the client compares exact names itself.
       items = items.filter((obj) => String(obj.commonName ?? '').toLowerCase().includes(needle));
     }
-    const after = query.get('after');
-    if (after !== null && after !== '') {
-      if (!/^\d+$/.test(after)) throw new SimError(400, 10202, `after must be an oid, got ${JSON.stringify(after)}`);
-      items = items.filter((obj) => BigInt(obj.oid as string) > BigInt(after));
-    }
-    const limitText = query.get('limit');
-    let limit = options.maxPageSize;
-    if (limitText !== null) {
-      if (!/^\d+$/.test(limitText) || Number(limitText) < 1) throw new SimError(400, 10202, `limit must be a positive number, got ${JSON.stringify(limitText)}`);
-      limit = Math.min(Number(limitText), options.maxPageSize);
-    }
+    if (after !== undefined) items = items.filter((obj) => BigInt(obj.oid as string) > BigInt(after));
+    const limit = Math.min(asked ?? options.maxPageSize, options.maxPageSize);
     const more = items.length > limit;
     const page = items.slice(0, limit).map((obj) => tenant.view(obj));
-    const include = (query.get('include') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const data = page.map((obj) => {
       const summary: Obj = { oid: obj.oid, objectType: obj.objectType, commonName: obj.commonName };
       if (obj.objectType === 'UserProfile') summary.userName = obj.userName;
-      for (const path of include) pick(obj, path.split('.'), summary);
+      for (const path of include) pick(obj, path, summary);
       return envelope(tenant, collection, summary);
     });
     const paging: Obj = {};
     if (page.length > 0) paging.previousId = page[0].oid;
     if (more) paging.nextId = page[page.length - 1].oid;
-    void info;
     return { status: 200, body: { data, meta: { paging } } };
   }
 
@@ -442,7 +443,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
         status = answer.status;
         return answer;
       }
-      const answer = await run(route, tenant.name, method !== 'GET', info, () => dispatch(tenant, method, collection, oid, extra, query, body, info));
+      const answer = await run(route, tenant.name, method !== 'GET', info, () => dispatch(tenant, method, collection, oid, extra, query, body));
       status = answer.status;
       if (status === 429) tenant.rejected429 += 1;
       return answer;
@@ -456,28 +457,33 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     }
   }
 
-  function dispatch(tenant: TenantState, method: string, collection: string | undefined, oid: string | undefined, extra: string[], query: URLSearchParams, body: unknown, info: string): Answer {
+  function dispatch(tenant: TenantState, method: string, collection: string | undefined, oid: string | undefined, extra: string[], query: URLSearchParams, body: unknown): Answer {
+    const route = `${method} /${[collection, oid === undefined ? undefined : '{oid}', ...extra].filter(Boolean).join('/')}`;
+    const notInContract = () => invalid(`${route} is not part of the contract`);
     if (collection === 'me' && oid === 'info' && extra.length === 0 && method === 'GET') {
-      return { status: 200, body: { object: { objectType: 'UserProfile', userName: `admin@${tenant.name}`, commonName: 'Provisioning administrator', tenant: tenant.name }, links: [] } };
+      if ([...query.keys()].length > 0) throw invalid(`GET /me/info takes no query parameters`);
+      return { status: 200, body: { object: { objectType: 'UserProfile', userName: `admin@${tenant.name}`, commonName: 'Provisioning administrator', isAdministrator: true }, links: [] } };
     }
-    if (collection === undefined || !(collection in COLLECTION_TYPES) || extra.length > 0) {
-      throw notFound(`no resource ${method} /${[collection, oid, ...extra].filter(Boolean).join('/')}`);
-    }
+    if (collection === 'tenants') throw new SimError(400, 10063, 'this is not the master tenant');
+    if (collection === undefined || !(collection in COLLECTION_RULES) || extra.length > 0) throw notInContract();
     const c = collection as Collection;
+    const rules = COLLECTION_RULES[c];
     if (oid === undefined) {
-      if (method === 'GET') return list(tenant, c, query, info);
+      if (method === 'GET') return list(tenant, c, query);
       if (method === 'POST') {
+        if ([...query.keys()].length > 0) throw invalid(`POST /${c} takes no query parameters`);
         const created = CREATE[c](tenant, body);
         return { status: 201, body: envelope(tenant, c, tenant.view(created)) };
       }
-    } else {
-      if (method === 'GET') return { status: 200, body: envelope(tenant, c, tenant.view(tenant.get(c, oid))) };
-      if (method === 'PATCH') {
-        patchObject(tenant, c, oid, body);
-        return { status: 204 };
-      }
+      throw notInContract();
     }
-    throw new SimError(405, 10100, `method ${method} is not supported on /${collection}${oid ? '/{oid}' : ''}`);
+    if ([...query.keys()].length > 0) throw invalid(`${route} takes no query parameters`);
+    if (method === 'GET' && rules.getOne) return { status: 200, body: envelope(tenant, c, tenant.view(tenant.get(c, oid))) };
+    if (method === 'PATCH' && rules.patch) {
+      patchObject(tenant, c, oid, body);
+      return { status: 204 };
+    }
+    throw notInContract();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -688,12 +694,18 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     const isTenantApi = path[0] === 'api' && path[1] === 'v1' && path.length >= 3;
     const record: RequestRecord | undefined =
       options.recordRequests && isTenantApi
-        ? { tenant: path[2], method: req.method ?? '', path: `/${path.slice(3).join('/')}`, agent: String(req.headers['user-agent'] ?? ''), startedAt: performance.now(), endedAt: 0, status: 0 }
+        ? { tenant: path[2], method: req.method ?? '', path: `/${path.slice(3).join('/')}`, query: url.search, agent: String(req.headers['user-agent'] ?? ''), startedAt: performance.now(), endedAt: 0, status: 0 }
         : undefined;
     if (record) state.requestLog.push(record);
     try {
       const body = await readBody(req);
-      if (isTenantApi) {
+      if (record && body !== undefined) record.body = body;
+      if (isTenantApi && path[2] === 'master') {
+        info = `resource=${req.method} /${path.slice(3).join('/')}`;
+        await latency();
+        if (!state.park) throw new SimError(404, 10060, 'this server has no multi-tenant configuration');
+        answer = state.park.handle(req.method ?? 'GET', path.slice(3), url.searchParams, { authorization: req.headers.authorization }, body);
+      } else if (isTenantApi) {
         info = `resource=${req.method} /${path.slice(3).join('/')}`;
         answer = await tenantApi(req, path[2], path.slice(3), url.searchParams, body);
       } else if (path[0] === '_sim') {

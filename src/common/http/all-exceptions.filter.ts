@@ -33,9 +33,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = this.toBody(exception, request);
-    if (status >= 500) {
-      this.logger.error(exception instanceof Error ? exception : String(exception));
-    }
+    if (status >= 500) this.logger.error(describeUnexpected(exception));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -69,6 +67,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
       },
     };
   }
+}
+
+/**
+ * An unexpected error for the log: its name, message and stack, but never the properties an error
+ * may carry besides (a database error carries the SQL and its parameters, which may hold what a
+ * caller sent; an HTTP client error carries request headers). A database driver's message can quote
+ * a parameter ("value \"…\" is out of range"), so for those only the SQLSTATE is kept.
+ */
+export function describeUnexpected(exception: unknown): string {
+  if (!(exception instanceof Error)) return `non-error thrown: ${typeof exception}`;
+  const frames = (exception.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n');
+  const fromDatabase = 'query' in exception || 'parameters' in exception || 'driverError' in exception;
+  if (fromDatabase) {
+    const code = (exception as { code?: unknown }).code ?? (exception as { driverError?: { code?: unknown } }).driverError?.code;
+    return `${exception.name}${typeof code === 'string' ? ` (SQLSTATE ${code})` : ''}; the query and its parameters are not logged\n${frames}`;
+  }
+  return `${exception.name}: ${exception.message}\n${frames}`;
 }
 
 /** What an error body adds to the common fields (`details`, `errors`), in a fixed order after them. */

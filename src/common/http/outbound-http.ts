@@ -1,11 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Readable } from 'node:stream';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { UnsafeUrlError, type SafeAgents } from './url-safety.js';
 
 /**
  * The outbound HTTP layer shared by the Xelion client, the external-service clients and the webhook
- * dispatcher: every call has a timeout, goes through the URL-safety agents (checked at connect time),
- * follows no redirects, uses no environment proxy, and is retried a bounded number of times with
- * exponential backoff and full jitter, honouring `Retry-After` (capped).
+ * dispatcher: every call has a total deadline (connect, headers and the whole body) and a cap on the
+ * body it reads, goes through the URL-safety agents (checked at connect time), follows no redirects,
+ * uses no environment proxy, and is retried a bounded number of times with exponential backoff and
+ * full jitter, honouring `Retry-After` (capped). docs/security.md, "Outbound deadlines and fairness".
  */
 
 export interface RetryPolicy {
@@ -16,9 +19,15 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A server's `Retry-After` is honoured up to this much. */
   maxRetryAfterMs: number;
+  /**
+   * Timed-out attempts after which no more are made (default 2: one timeout is retried). A server
+   * that let the deadline pass twice is not waited for again here: the caller's own retry policy
+   * (the order's step) decides, so that retries of a slow server stay bounded in time.
+   */
+  maxTimeouts?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000, maxTimeouts: 2 };
 
 export type RetryDecision = { retry: false } | { retry: true; retryAfterMs?: number };
 
@@ -140,6 +149,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
   const onError = options.retryOnError ?? retryDecisionForError;
+  let timeouts = 0;
   for (let attempt = 1; ; attempt += 1) {
     let decision: RetryDecision;
     let reason: string;
@@ -150,7 +160,8 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
       reason = `status ${(result as { status?: unknown }).status ?? 'retryable result'}`;
     } catch (error) {
       decision = onError(error);
-      if (!decision.retry || attempt >= policy.maxAttempts) throw error;
+      if (isTimeout(error)) timeouts += 1;
+      if (!decision.retry || attempt >= policy.maxAttempts || timeouts >= (policy.maxTimeouts ?? Infinity)) throw error;
       reason = errorCode(error) ?? 'error';
     }
     const delayMs = retryDelayMs(attempt, policy, decision.retryAfterMs, random);
@@ -158,6 +169,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     await sleep(delayMs);
   }
 }
+
+/** The most of an answer's body any outbound call reads (and of a request body it sends). */
+export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export interface OutboundConfigOptions {
   agents: SafeAgents;
@@ -167,8 +181,9 @@ export interface OutboundConfigOptions {
 }
 
 /**
- * The axios options every outbound call uses: the safe agents, a timeout, no redirects (a redirect
- * could lead anywhere), no proxy from the environment, and every status returned to the caller.
+ * The axios options every outbound call uses: the safe agents, a timeout until the headers (the
+ * total deadline is `requestWithDeadline`'s), no redirects (a redirect could lead anywhere), no proxy
+ * from the environment, a body cap, and every status returned to the caller.
  */
 export function outboundAxiosConfig(options: OutboundConfigOptions): AxiosRequestConfig {
   return {
@@ -178,20 +193,113 @@ export function outboundAxiosConfig(options: OutboundConfigOptions): AxiosReques
     maxRedirects: 0,
     proxy: false,
     validateStatus: () => true,
-    maxContentLength: options.maxContentLength ?? 10 * 1024 * 1024,
-    maxBodyLength: options.maxContentLength ?? 10 * 1024 * 1024,
+    maxContentLength: options.maxContentLength ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyLength: options.maxContentLength ?? DEFAULT_MAX_BODY_BYTES,
     transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
   };
 }
 
 /**
- * One outbound request with retries on 429/5xx and transport errors (for idempotent calls). Returns
- * the final response whatever its status; throws the final transport error.
+ * The total deadline of one request passed before the whole answer was read (axios's own `timeout`
+ * stops at the headers: a server that trickles its body would otherwise hold the call for ever).
+ * Its code makes it a timeout for `isTimeout` and the retry decisions.
+ */
+export class DeadlineExceededError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(readonly deadlineMs: number) {
+    super(`no complete answer within ${deadlineMs} ms`);
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/**
+ * The outbound requests in flight in one unit of work (an order's run), each with the moment its
+ * deadline passes. The executor stops renewing the lease of a run whose request outlived its deadline
+ * (docs/security.md, "Outbound deadlines and fairness"): such a run is stuck, not busy.
+ */
+export class OutboundWatch {
+  private readonly deadlines = new Map<number, number>();
+  private next = 0;
+
+  begin(deadlineMs: number, now: number = Date.now()): () => void {
+    const id = this.next++;
+    this.deadlines.set(id, now + deadlineMs);
+    return () => void this.deadlines.delete(id);
+  }
+
+  /** True when a request is still in flight `graceMs` after its deadline. */
+  overdue(now: number = Date.now(), graceMs = 1_000): boolean {
+    for (const deadline of this.deadlines.values()) if (now > deadline + graceMs) return true;
+    return false;
+  }
+
+  get inFlight(): number {
+    return this.deadlines.size;
+  }
+}
+
+/** The watch of the current unit of work, if any (set by the executor around an order's run). */
+export const outboundWatch = new AsyncLocalStorage<OutboundWatch>();
+
+/**
+ * One request under a total deadline of `deadlineMs`: connecting, the headers and the whole body
+ * (`maxContentLength` caps its size). The request is aborted when the deadline passes, and the
+ * promise is rejected with DeadlineExceededError at that moment whatever the adapter does. A
+ * `stream` answer stays under the same deadline until it is read: it is destroyed when it passes.
+ */
+export async function requestWithDeadline<T = unknown>(
+  http: Pick<AxiosInstance, 'request'>,
+  config: AxiosRequestConfig,
+  deadlineMs: number,
+): Promise<AxiosResponse<T>> {
+  const controller = new AbortController();
+  const done = outboundWatch.getStore()?.begin(deadlineMs);
+  let stream: Readable | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new DeadlineExceededError(deadlineMs);
+      controller.abort(error);
+      stream?.destroy(error);
+      done?.();
+      reject(error);
+    }, deadlineMs);
+  });
+  expired.catch(() => undefined);
+  const finish = () => {
+    clearTimeout(timer);
+    done?.();
+  };
+  const signal = config.signal ? AbortSignal.any([controller.signal, config.signal as AbortSignal]) : controller.signal;
+  try {
+    const response = await Promise.race([http.request<T>({ ...config, signal }), expired]);
+    const data = response.data as unknown as Readable | undefined;
+    if (config.responseType === 'stream' && data && typeof data.on === 'function' && !data.destroyed) {
+      stream = data;
+      data.once('close', finish);
+      data.once('end', finish);
+      data.once('error', finish);
+    } else {
+      finish();
+    }
+    return response;
+  } catch (error) {
+    finish();
+    if (controller.signal.aborted && controller.signal.reason instanceof DeadlineExceededError) throw controller.signal.reason;
+    throw error;
+  }
+}
+
+/**
+ * One outbound request with retries on 429/5xx and transport errors (for idempotent calls), each
+ * attempt under the total deadline `deadlineMs`. Returns the final response whatever its status;
+ * throws the final transport error.
  */
 export function requestWithRetry<T = unknown>(
   axios: Pick<AxiosInstance, 'request'>,
   config: AxiosRequestConfig,
-  options: Omit<RetryOptions<AxiosResponse<T>>, 'retryOnResult'> & { retryOnResult?: RetryOptions<AxiosResponse<T>>['retryOnResult'] } = {},
+  options: Omit<RetryOptions<AxiosResponse<T>>, 'retryOnResult'> & { retryOnResult?: RetryOptions<AxiosResponse<T>>['retryOnResult']; deadlineMs: number },
 ): Promise<AxiosResponse<T>> {
-  return withRetry((_attempt) => axios.request<T>(config), { retryOnResult: retryDecisionForResponse, ...options });
+  const { deadlineMs, ...retry } = options;
+  return withRetry((_attempt) => requestWithDeadline<T>(axios, config, deadlineMs), { retryOnResult: retryDecisionForResponse, ...retry });
 }

@@ -34,10 +34,17 @@ export function encodeCursor(lastId: number): string {
   return Buffer.from(`v1:${lastId}`).toString('base64url');
 }
 
+/** Ids are PostgreSQL `int`: a larger one in a cursor was never issued, and must not reach the query. */
+const MAX_ID = 2 ** 31 - 1;
+
 export function decodeCursor(cursor: string): number {
   const match = /^v1:(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new ApiError(HttpStatus.BAD_REQUEST, 'cursor is not valid: pass the nextCursor of a previous page');
-  return Number(match[1]);
+  const id = match ? Number(match[1]) : NaN;
+  if (!(id <= MAX_ID)) {
+    const message = 'cursor is not valid: pass the nextCursor of a previous page';
+    throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: 'cursor', message }] });
+  }
+  return id;
 }
 
 /**

@@ -90,13 +90,17 @@ function hostOf(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
+/**
+ * The refusal names what the caller gave (the host, or the address literal with its range), never
+ * what a host name resolves to: that would let a caller map internal names (docs/security.md,
+ * "Smaller protections").
+ */
 function internalError(host: string, address: string, kind: string): UnsafeUrlError {
-  const what = host === address ? `the address ${address}` : `${host} resolves to ${address}, which`;
-  return new UnsafeUrlError(
-    `${what} is ${kind === 'invalid' ? 'not a valid address' : `an internal address (${kind})`}; ` +
-      'outbound requests to internal addresses are refused (OUTBOUND_ALLOW_PRIVATE=false)',
-    'internal-address',
-  );
+  const what =
+    host === address
+      ? `the address ${address} is ${kind === 'invalid' ? 'not a valid address' : `an internal address (${kind})`}`
+      : `the host ${host} is not allowed: it does not resolve to public addresses only`;
+  return new UnsafeUrlError(`${what}; outbound requests to internal addresses are refused (OUTBOUND_ALLOW_PRIVATE=false)`, 'internal-address');
 }
 
 /** Resolves every address of `host` (DNS or hosts file). */

@@ -28,7 +28,8 @@ export class OrderProgressDto {
 
 /**
  * The codes an order (or a step) fails with (src/provisioning/error-mapping.ts, order-runner.ts,
- * orders.service.ts): listed for the OpenAPI document's enum. A new code is added here in the same change.
+ * orders.service.ts): listed for the OpenAPI document's enum. test/unit/order-error-codes.spec.ts fails when
+ * a code is used there but missing here.
  */
 export const ORDER_ERROR_CODES = [
   'CANCELLED',
@@ -36,10 +37,15 @@ export const ORDER_ERROR_CODES = [
   'TENANT_TOKEN_UNREADABLE',
   'XELION_ERROR',
   'XELION_UNAVAILABLE',
+  'XELION_TIMEOUT',
+  'XELION_LIST_TOO_LARGE',
   'MISSING_CREDENTIAL',
   'UNSAFE_URL',
+  'PHONE_IN_USE',
   'NUMBER_PROVIDER_ERROR',
+  'NUMBER_PROVIDER_TIMEOUT',
   'REDIRECTION_ERROR',
+  'REDIRECTION_TIMEOUT',
   'INTERNAL_ERROR',
 ] as const;
 

@@ -5,20 +5,20 @@ export function closedLineName(organizationName: string): string {
 }
 
 /**
- * spec "opening hours": the organization's closed line [commonName = organization name + " closed"],
+ * docs/xelion-contract.md "opening hours": the organization's closed line [commonName = organization name + " closed"],
  * created once when any department has opening hours, with voicemail on.
  */
-export const closedLineStep: StepHandler = async (context) => {
+export const closedLineStep: StepHandler<'closedLine'> = async (context) => {
   const name = closedLineName(context.configuration.organization.name);
   const [existing] = await context.tenant.findLines(name);
   if (existing) {
     if (!existing.voicemailActive) {
-      await context.tenant.patchLine(existing.oid, [{ op: 'replace', path: '/userPhoneLine/voicemailActive', value: true }]);
+      await context.tenant.updateLine(existing.oid, { voicemail: true });
       return { oids: { line: existing.oid }, updated: { phoneLine: 1 } };
     }
     return { oids: { line: existing.oid }, found: { phoneLine: 1 } };
   }
   const oid = await context.tenant.createLine({ commonName: name, extensions: [] });
-  await context.tenant.patchLine(oid, [{ op: 'replace', path: '/userPhoneLine/voicemailActive', value: true }]);
+  await context.tenant.updateLine(oid, { voicemail: true });
   return { oids: { line: oid }, created: { phoneLine: 1 } };
 };

@@ -1,10 +1,10 @@
-import { count, type Counts, type StepHandler } from '../step-context.js';
+import { count, type Counts, type LineState, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
-import type { LineView, PatchOperation } from '../tenant-gateway.js';
-import { addMissingExtensions, resolveNumber, userOids } from './step-support.js';
+import type { LineView, PhoneLineChanges } from '../tenant-gateway.js';
+import { changesOf, missingExtensions, resolveNumber, userOids } from './step-support.js';
 
 /** What later steps (fallbacks, opening hours) need to know of a line without reading it again. */
-export function lineState(line: LineView | null) {
+function lineState(line: LineView | null): LineState {
   return {
     defaultFallbackOid: line?.defaultFallbackOid ?? null,
     voicemailActive: line?.voicemailActive ?? false,
@@ -13,11 +13,11 @@ export function lineState(line: LineView | null) {
 }
 
 /**
- * spec "each department": a phone line [commonName = department name] with its internal numbers, its
+ * docs/xelion-contract.md "each department": a phone line [commonName = department name] with its internal numbers, its
  * members (incoming, not outgoing), call recording and its first external number. Found by name
  * first; members, extensions and settings that are missing are added, nothing is removed.
  */
-export const departmentStep: StepHandler = async (context) => {
+export const departmentStep: StepHandler<'department'> = async (context) => {
   const department = context.configuration.departments.find((d) => d.name === context.step.subject);
   if (!department) throw new StepFailure('INTERNAL_ERROR', `department ${context.step.subject} is not in the configuration`);
   const members = department.users.map((email) => userOids(context, email).userOid);
@@ -38,28 +38,17 @@ export const departmentStep: StepHandler = async (context) => {
     count(created, 'phoneLine');
     return { oids: { line: oid }, state: lineState(null), created };
   }
-  const vid = { next: 1 };
-  const operations: PatchOperation[] = addMissingExtensions(existing, department.internalNumbers, vid);
+  const changes: PhoneLineChanges = { addExtensions: missingExtensions(existing, department.internalNumbers), addUsers: [], userDirections: [] };
   for (const userOid of members) {
     const relation = existing.users.find((u) => u.userOid === userOid);
-    if (!relation) {
-      const id = vid.next++;
-      operations.push(
-        { op: 'add', path: `/users/${id}`, value: { oid: userOid, objectType: 'UserProfile' } },
-        { op: 'replace', path: `/users/${id}/incoming`, value: true },
-        { op: 'replace', path: `/users/${id}/outgoing`, value: false },
-      );
-    } else {
-      if (!relation.incoming) operations.push({ op: 'replace', path: `/users/${relation.oid}/incoming`, value: true });
-      if (relation.outgoing) operations.push({ op: 'replace', path: `/users/${relation.oid}/outgoing`, value: false });
-    }
+    if (!relation) changes.addUsers!.push({ userOid, incoming: true, outgoing: false });
+    else if (!relation.incoming || relation.outgoing) changes.userDirections!.push({ relationOid: relation.oid, incoming: true, outgoing: false });
   }
-  if (existing.recordCalls !== department.enableCallRecording) {
-    operations.push({ op: 'replace', path: '/recordCalls', value: department.enableCallRecording });
-  }
-  if (externalNumber && existing.externalNumber !== externalNumber) operations.push({ op: 'replace', path: '/externalNumber', value: externalNumber });
-  if (operations.length > 0) {
-    await context.tenant.patchLine(existing.oid, operations);
+  if (existing.recordCalls !== department.enableCallRecording) changes.recordCalls = department.enableCallRecording;
+  if (externalNumber && existing.externalNumber !== externalNumber) changes.externalNumber = externalNumber;
+  const update = changesOf(changes);
+  if (update) {
+    await context.tenant.updateLine(existing.oid, update);
     count(updated, 'phoneLine');
   } else count(found, 'phoneLine');
   return { oids: { line: existing.oid }, state: lineState(existing), created, updated, found };

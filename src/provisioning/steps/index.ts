@@ -12,7 +12,7 @@ import { trunkStep } from './trunk.step.js';
 import { userStep } from './user.step.js';
 
 /** Every kind of step and the function that performs it. */
-export const STEP_HANDLERS: Record<StepKind, StepHandler> = {
+export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
   preflight: preflightStep,
   numbers: numbersStep,
   organization: organizationStep,

@@ -5,11 +5,11 @@ import { forEachLimited } from './step-support.js';
 export const NUMBER_CREDENTIALS = ['numbers.url', 'numbers.apiKey'] as const;
 
 /**
- * spec "External services beside Xelion": every `new: true` number is reserved at the number
+ * docs/xelion-contract.md "External services beside Xelion": every `new: true` number is reserved at the number
  * provider with reference `<order id>:<label>`, so a repeated call (a retry, a take-over) returns the
  * same number. A missing credential fails the step before any reservation.
  */
-export const numbersStep: StepHandler = async (context) => {
+export const numbersStep: StepHandler<'numbers'> = async (context) => {
   const { configuration, order } = context;
   const wanted: { number: ExternalNumber; owner: string }[] = [
     ...configuration.users.flatMap((user) => (user.externalNumber?.new ? [{ number: user.externalNumber, owner: user.email }] : [])),

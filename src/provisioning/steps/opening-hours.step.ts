@@ -1,11 +1,10 @@
 import type { OpeningHours } from '../configuration-view.js';
 import { count, type Counts, type StepHandler } from '../step-context.js';
-import { StepFailure } from '../step-errors.js';
 import type { DayNightMode } from '../tenant-gateway.js';
-import type { lineState } from './department.step.js';
-import { departmentLineOid, forEachLimited, lineRef } from './step-support.js';
+import { closedLineOid, departmentLineOid, forEachLimited } from './step-support.js';
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+type Day = Uppercase<(typeof DAYS)[number]>;
 
 export function dayNightMode(hours: OpeningHours, closedLineOid: string): DayNightMode {
   return {
@@ -13,31 +12,29 @@ export function dayNightMode(hours: OpeningHours, closedLineOid: string): DayNig
     manualNightMode: false,
     nightLineOid: closedLineOid,
     timezone: hours.timezone,
-    schedule: DAYS.flatMap((day) => (hours.days?.[day] ?? []).map((interval) => ({ day: day.toUpperCase(), from: interval.from, to: interval.to }))),
+    schedule: DAYS.flatMap((day) => (hours.days?.[day] ?? []).map((interval) => ({ day: day.toUpperCase() as Day, from: interval.from, to: interval.to }))),
     holidays: [...(hours.holidays ?? [])],
   };
 }
 
 /**
- * spec "opening hours of a department": its line's `dayNightMode` (schedule, time zone, holidays)
+ * docs/xelion-contract.md "opening hours of a department": its line's `dayNightMode` (schedule, time zone, holidays)
  * with `nightLine` = the organization's closed line. One PATCH per department whose mode differs.
  */
-export const openingHoursStep: StepHandler = async (context) => {
-  const closedLineOid = context.journal.oid('closedLine', null, 'line');
-  if (!closedLineOid) throw new StepFailure('INTERNAL_ERROR', 'the closed line has not been provisioned by this order');
+export const openingHoursStep: StepHandler<'openingHours'> = async (context) => {
+  const nightLineOid = closedLineOid(context);
   const updated: Counts = {};
   const found: Counts = {};
   const departments = context.configuration.departments.filter((d) => d.openingHours);
   await forEachLimited(departments, 8, async (department) => {
     const lineOid = departmentLineOid(context, department.name);
-    const wanted = dayNightMode(department.openingHours!, closedLineOid);
-    const state = context.journal.output('department', department.name)?.state as ReturnType<typeof lineState> | undefined;
+    const wanted = dayNightMode(department.openingHours!, nightLineOid);
+    const state = context.journal.output('department', department.name)?.state;
     if (context.firstAttempt && JSON.stringify(state?.dayNightMode ?? null) === JSON.stringify(wanted)) {
       count(found, 'phoneLine');
       return;
     }
-    const { nightLineOid, ...rest } = wanted;
-    await context.tenant.patchLine(lineOid, [{ op: 'replace', path: '/dayNightMode', value: { ...rest, nightLine: lineRef(nightLineOid!) } }]);
+    await context.tenant.updateLine(lineOid, { dayNightMode: wanted });
     count(updated, 'phoneLine');
   });
   return { updated, found };

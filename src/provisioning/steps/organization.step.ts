@@ -1,15 +1,15 @@
-import type { StepHandler, StepOutput } from '../step-context.js';
-import type { PatchOperation, TelecomAddress, VisitAddress } from '../tenant-gateway.js';
-import { resolveNumber } from './step-support.js';
+import type { StepHandler } from '../step-context.js';
+import type { OrganisationChanges, TelecomAddress, VisitAddress } from '../tenant-gateway.js';
+import { changesOf, resolveNumber } from './step-support.js';
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * spec "What the tenant holds": one Organisation addressable [name] with the e-mail (Email), the
+ * docs/xelion-contract.md "What the tenant holds": one Organisation addressable [name] with the e-mail (Email), the
  * central number (Telephone, E.164) and one Visit address. Found by name first; what differs is
  * patched. Telecom addresses and addresses the configuration does not mention are kept.
  */
-export const organizationStep: StepHandler = async (context) => {
+export const organizationStep: StepHandler<'organization'> = async (context) => {
   const organization = context.configuration.organization;
   const telecom: TelecomAddress[] = [];
   if (organization.email) telecom.push({ addressType: 'Email', address: organization.email });
@@ -31,14 +31,14 @@ export const organizationStep: StepHandler = async (context) => {
   const [existing] = await context.tenant.findOrganisations(organization.name);
   if (!existing) {
     const oid = await context.tenant.createOrganisation({ name: organization.name, telecomAddresses: telecom, addresses: visit ? [visit] : [] });
-    return { oids: { organisation: oid }, created: { organisation: 1 } } satisfies StepOutput;
+    return { oids: { organisation: oid }, created: { organisation: 1 } };
   }
-  const operations: PatchOperation[] = [];
+  const changes: OrganisationChanges = {};
   const missing = telecom.filter((t) => !existing.telecomAddresses.some((e) => e.addressType === t.addressType && e.address === t.address));
   if (missing.length > 0) {
     // One address per type that the configuration sets: replace that type's entry, keep the others.
     const kept = existing.telecomAddresses.filter((e) => !telecom.some((t) => t.addressType === e.addressType));
-    operations.push({ op: 'replace', path: '/telecomAddresses', value: [...kept, ...telecom] });
+    changes.telecomAddresses = [...kept, ...telecom];
   }
   if (visit) {
     const currentVisit = existing.addresses.find((address) => address.addressType === 'Visit');
@@ -51,12 +51,13 @@ export const organizationStep: StepHandler = async (context) => {
       country: currentVisit.country ?? null,
     };
     if (!sameJson(normalized, visit)) {
-      operations.push({ op: 'replace', path: '/addresses', value: [...existing.addresses.filter((a) => a.addressType !== 'Visit'), visit] });
+      changes.addresses = [...existing.addresses.filter((a) => a.addressType !== 'Visit'), visit];
     }
   }
-  if (operations.length > 0) await context.tenant.patchAddressable(existing.oid, operations);
+  const update = changesOf(changes);
+  if (update) await context.tenant.updateOrganisation(existing.oid, update);
   return {
     oids: { organisation: existing.oid },
-    ...(operations.length > 0 ? { updated: { organisation: 1 } } : { found: { organisation: 1 } }),
+    ...(update ? { updated: { organisation: 1 } } : { found: { organisation: 1 } }),
   };
 };

@@ -1,7 +1,7 @@
 import type { StepHandler } from '../step-context.js';
 
-/** spec "Preflight": the server answers, and the token works, before anything is changed. */
-export const preflightStep: StepHandler = async (context) => {
+/** docs/xelion-contract.md "Preflight": the server answers, and the token works, before anything is changed. */
+export const preflightStep: StepHandler<'preflight'> = async (context) => {
   await context.tenant.preflight();
   return {};
 };

@@ -1,44 +1,59 @@
 import type { ConfiguredUser, ExternalNumber } from '../configuration-view.js';
 import type { StepContext } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
-import type { LineView, PatchOperation } from '../tenant-gateway.js';
+import type { LineView } from '../tenant-gateway.js';
 
 /** The E.164 value of an external number: as given, or as the number provider allocated it. */
 export function resolveNumber(context: StepContext, number: ExternalNumber): string {
   if (!number.new) return number.value;
-  const allocations = context.journal.output('numbers')?.allocations as Record<string, string> | undefined;
-  const allocated = allocations?.[number.value];
+  const allocated = context.journal.output('numbers')?.allocations[number.value];
   if (!allocated) throw new StepFailure('INTERNAL_ERROR', `no number was allocated for "${number.value}"`);
   return allocated;
 }
 
-/** spec: the personal line's commonName is the first and last name joined by a space. */
+/** docs/xelion-contract.md: the personal line's commonName is the first and last name joined by a space. */
 export function personalLineName(user: ConfiguredUser): string {
   return [user.firstName, user.lastName].filter((part) => part && part.trim() !== '').join(' ');
 }
 
-export function userOids(context: StepContext, email: string): { userOid: string; lineOid: string; personOid: string } {
-  const output = context.journal.output('user', email);
-  const oids = output?.oids as Record<string, string> | undefined;
+/** The oids the user step recorded for this user. */
+export function userOids(context: StepContext, email: string): { userOid: string; lineOid: string; personOid: string | null } {
+  const oids = context.journal.output('user', email)?.oids;
   if (!oids?.user || !oids.line) throw new StepFailure('INTERNAL_ERROR', `user ${email} has not been provisioned by this order`);
   return { userOid: oids.user, lineOid: oids.line, personOid: oids.person };
 }
 
+/** The line the department step recorded. */
 export function departmentLineOid(context: StepContext, name: string): string {
-  const oid = context.journal.oid('department', name, 'line');
+  const oid = context.journal.output('department', name)?.oids.line;
   if (!oid) throw new StepFailure('INTERNAL_ERROR', `department ${name} has not been provisioned by this order`);
   return oid;
 }
 
-/** Operations that add what a line lacks of its extensions (other extensions are left alone). */
-export function addMissingExtensions(line: LineView | null, wanted: string[], vid: { next: number }): PatchOperation[] {
-  const present = new Set((line?.extensions ?? []).map((extension) => extension.address));
-  return wanted.filter((number) => !present.has(number)).map((number) => ({ op: 'add', path: `/extensions/${vid.next++}`, value: number }));
+/** The Organisation the organization step recorded. */
+export function organisationOid(context: StepContext): string {
+  const oid = context.journal.output('organization')?.oids.organisation;
+  if (!oid) throw new StepFailure('INTERNAL_ERROR', 'the organization has not been provisioned by this order');
+  return oid;
 }
 
-/** A line reference for PATCH values and creates. */
-export function lineRef(oid: string): { oid: string; objectType: 'XCCPhoneLine' } {
-  return { oid, objectType: 'XCCPhoneLine' };
+/** The closed line the closed-line step recorded. */
+export function closedLineOid(context: StepContext): string {
+  const oid = context.journal.output('closedLine')?.oids.line;
+  if (!oid) throw new StepFailure('INTERNAL_ERROR', 'the closed line has not been provisioned by this order');
+  return oid;
+}
+
+/** The extensions a line lacks of `wanted` (other extensions are left alone). */
+export function missingExtensions(line: LineView | null, wanted: string[]): string[] {
+  const present = new Set((line?.extensions ?? []).map((extension) => extension.address));
+  return wanted.filter((number) => !present.has(number));
+}
+
+/** Leaves out the fields whose value is undefined; undefined when nothing is left (nothing to change). */
+export function changesOf<T extends object>(changes: T): T | undefined {
+  const kept = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined && !(Array.isArray(value) && value.length === 0)));
+  return Object.keys(kept).length > 0 ? (kept as T) : undefined;
 }
 
 /** Runs `work` over `items` with at most `width` at once (the client caps requests per tenant anyway). */

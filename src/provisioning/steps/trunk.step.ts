@@ -1,16 +1,16 @@
 import { count, type Counts, type StepHandler } from '../step-context.js';
-import type { NewTrunk, PatchOperation } from '../tenant-gateway.js';
-import { departmentLineOid, lineRef, resolveNumber, userOids } from './step-support.js';
+import type { NewTrunk, TrunkChanges } from '../tenant-gateway.js';
+import { changesOf, departmentLineOid, resolveNumber, userOids } from './step-support.js';
 
 export const TRUNK_CREDENTIALS = ['sipTrunk.providerName', 'sipTrunk.host', 'sipTrunk.account', 'sipTrunk.password'] as const;
 
 /**
- * spec "external numbers": every external number in the trunk's `assignedNumbers`, each with `line`
+ * docs/xelion-contract.md "external numbers": every external number in the trunk's `assignedNumbers`, each with `line`
  * = the line of its owner; `defaultCallerNr` = the central number. The trunk is the tenant's first,
  * or one created from the `sipTrunk.*` credentials when the tenant has none (a missing key fails the
  * step before anything is created). One PATCH for all numbers.
  */
-export const trunkStep: StepHandler = async (context) => {
+export const trunkStep: StepHandler<'trunk'> = async (context) => {
   const { configuration, order, tenant, services } = context;
   const created: Counts = {};
   const updated: Counts = {};
@@ -45,20 +45,16 @@ export const trunkStep: StepHandler = async (context) => {
     trunk = { oid, assignedNumbers: [], defaultCallerNr: null };
   }
 
-  const operations: PatchOperation[] = [];
-  let vid = 1;
+  const changes: TrunkChanges = { assign: [], relink: [] };
   for (const { number, lineOid } of wanted) {
     const assigned = trunk.assignedNumbers.find((a) => a.number === number);
-    if (!assigned) {
-      const id = vid++;
-      operations.push({ op: 'add', path: `/assignedNumbers/${id}`, value: number }, { op: 'replace', path: `/assignedNumbers/${id}/line`, value: lineRef(lineOid) });
-    } else if (assigned.lineOid !== lineOid) {
-      operations.push({ op: 'replace', path: `/assignedNumbers/${assigned.oid}/line`, value: lineRef(lineOid) });
-    }
+    if (!assigned) changes.assign!.push({ number, lineOid });
+    else if (assigned.lineOid !== lineOid) changes.relink!.push({ relationOid: assigned.oid, lineOid });
   }
-  if (central && trunk.defaultCallerNr !== central) operations.push({ op: 'replace', path: '/defaultCallerNr', value: central });
-  if (operations.length > 0) {
-    await tenant.patchTrunk(trunk.oid, operations);
+  if (central && trunk.defaultCallerNr !== central) changes.defaultCallerNr = central;
+  const update = changesOf(changes);
+  if (update) {
+    await tenant.updateTrunk(trunk.oid, update);
     if (!created.trunk) count(updated, 'trunk');
   } else if (!created.trunk) count(found, 'trunk');
   return { oids: { trunk: trunk.oid }, numbersAssigned: wanted.length, created, updated, found };

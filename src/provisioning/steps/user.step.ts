@@ -1,8 +1,8 @@
 import type { ConfiguredUser } from '../configuration-view.js';
 import { count, type Counts, type StepContext, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
-import type { LineView, PatchOperation, PersonView, TelecomAddress } from '../tenant-gateway.js';
-import { addMissingExtensions, personalLineName, resolveNumber } from './step-support.js';
+import type { LineView, PersonChanges, PersonView, PhoneLineChanges, TelecomAddress, UserChanges } from '../tenant-gateway.js';
+import { changesOf, missingExtensions, organisationOid as organisationOfOrder, personalLineName, resolveNumber } from './step-support.js';
 
 function telecomOf(user: ConfiguredUser): TelecomAddress[] {
   const telecom: TelecomAddress[] = [{ addressType: 'Email', address: user.email }];
@@ -10,33 +10,31 @@ function telecomOf(user: ConfiguredUser): TelecomAddress[] {
   return telecom;
 }
 
-/** What differs between a person and the configuration, as operations (employment added, never removed). */
-function personOperations(person: PersonView, user: ConfiguredUser, organisationOid: string): PatchOperation[] {
-  const operations: PatchOperation[] = [];
-  if ((person.givenName ?? null) !== (user.firstName ?? null)) operations.push({ op: 'replace', path: '/givenName', value: user.firstName ?? null });
-  if (person.familyName !== user.lastName) operations.push({ op: 'replace', path: '/familyName', value: user.lastName });
+/** What differs between a person and the configuration (an employment is added, never removed); undefined when nothing does. */
+function personChanges(person: PersonView, user: ConfiguredUser, organisationOid: string): PersonChanges | undefined {
   const wanted = telecomOf(user);
   const missing = wanted.filter((t) => !person.telecomAddresses.some((e) => e.addressType === t.addressType && e.address.toLowerCase() === t.address.toLowerCase()));
-  if (missing.length > 0) operations.push({ op: 'replace', path: '/telecomAddresses', value: [...person.telecomAddresses, ...missing] });
-  if (!person.employerOids.includes(organisationOid)) {
-    operations.push({ op: 'add', path: '/employments/1', value: { oid: organisationOid, objectType: 'Organisation' } });
-  }
-  return operations;
+  return changesOf<PersonChanges>({
+    givenName: (person.givenName ?? null) !== (user.firstName ?? null) ? (user.firstName ?? null) : undefined,
+    familyName: person.familyName !== user.lastName ? user.lastName : undefined,
+    telecomAddresses: missing.length > 0 ? [...person.telecomAddresses, ...missing] : undefined,
+    employBy: person.employerOids.includes(organisationOid) ? undefined : organisationOid,
+  });
 }
 
-/** What differs between the personal line and the configuration. */
-function lineOperations(line: LineView, user: ConfiguredUser, externalNumber: string | null): PatchOperation[] {
-  const operations: PatchOperation[] = [];
+/** What differs between the personal line and the configuration; undefined when nothing does. */
+function lineChanges(line: LineView, user: ConfiguredUser, externalNumber: string | null): PhoneLineChanges | undefined {
   const name = personalLineName(user);
-  if (line.commonName !== name) operations.push({ op: 'replace', path: '/commonName', value: name });
-  operations.push(...addMissingExtensions(line, user.internalNumber ? [user.internalNumber] : [], { next: 1 }));
-  if (externalNumber && line.externalNumber !== externalNumber) operations.push({ op: 'replace', path: '/externalNumber', value: externalNumber });
-  if (line.voicemailActive !== user.voicemail) operations.push({ op: 'replace', path: '/userPhoneLine/voicemailActive', value: user.voicemail });
-  return operations;
+  return changesOf<PhoneLineChanges>({
+    commonName: line.commonName !== name ? name : undefined,
+    addExtensions: missingExtensions(line, user.internalNumber ? [user.internalNumber] : []),
+    externalNumber: externalNumber && line.externalNumber !== externalNumber ? externalNumber : undefined,
+    voicemail: line.voicemailActive !== user.voicemail ? user.voicemail : undefined,
+  });
 }
 
 /**
- * spec "each user": a Person (employed by the Organisation), a UserProfile [userName = e-mail] and a
+ * docs/xelion-contract.md "each user": a Person (employed by the Organisation), a UserProfile [userName = e-mail] and a
  * personal phone line [the user's primaryLine] with the internal and external number and voicemail.
  *
  * On a fresh tenant: look the user up, create the person, the line, the user (connected to the line,
@@ -45,10 +43,10 @@ function lineOperations(line: LineView, user: ConfiguredUser, externalNumber: st
  * (crash, take-over, retry), a person or line that an earlier attempt created but did not journal is
  * found by name before anything is created, so nothing is duplicated.
  */
-export const userStep: StepHandler = async (context) => {
+export const userStep: StepHandler<'user'> = async (context) => {
   const user = context.configuration.users.find((u) => u.email === context.step.subject);
   if (!user) throw new StepFailure('INTERNAL_ERROR', `user ${context.step.subject} is not in the configuration`);
-  const organisationOid = context.journal.oid('organization', null, 'organisation')!;
+  const organisationOid = organisationOfOrder(context);
   const externalNumber = user.externalNumber ? resolveNumber(context, user.externalNumber) : null;
   const created: Counts = {};
   const updated: Counts = {};
@@ -58,19 +56,17 @@ export const userStep: StepHandler = async (context) => {
 
   const existing = await tenant.findUser(user.email);
   if (existing) {
-    const userOps: PatchOperation[] = [];
-    if (existing.xccRole !== role) userOps.push({ op: 'replace', path: '/xccRole', value: role });
-    if (!existing.active) userOps.push({ op: 'replace', path: '/active', value: true });
-    if (userOps.length > 0) {
-      await tenant.patchUser(existing.oid, userOps);
+    const userChanges = changesOf<UserChanges>({ xccRole: existing.xccRole !== role ? role : undefined, active: existing.active ? undefined : true });
+    if (userChanges) {
+      await tenant.updateUser(existing.oid, userChanges);
       count(updated, 'user');
     } else count(found, 'user');
 
     let personOid = existing.personOid;
     if (personOid) {
-      const ops = personOperations(await tenant.getPerson(personOid), user, organisationOid);
-      if (ops.length > 0) {
-        await tenant.patchAddressable(personOid, ops);
+      const changes = personChanges(await tenant.getPerson(personOid), user, organisationOid);
+      if (changes) {
+        await tenant.updatePerson(personOid, changes);
         count(updated, 'person');
       } else count(found, 'person');
     } else {
@@ -79,9 +75,9 @@ export const userStep: StepHandler = async (context) => {
 
     let lineOid = existing.primaryLineOid;
     if (lineOid) {
-      const ops = lineOperations(await tenant.getLine(lineOid), user, externalNumber);
-      if (ops.length > 0) {
-        await tenant.patchLine(lineOid, ops);
+      const changes = lineChanges(await tenant.getLine(lineOid), user, externalNumber);
+      if (changes) {
+        await tenant.updateLine(lineOid, changes);
         count(updated, 'phoneLine');
       } else count(found, 'phoneLine');
     } else {
@@ -99,8 +95,8 @@ export const userStep: StepHandler = async (context) => {
     const person = persons.find((p) => p.telecomAddresses.some((t) => t.addressType === 'Email' && t.address.toLowerCase() === user.email));
     if (person) {
       personOid = person.oid;
-      const ops = personOperations(person, user, organisationOid);
-      if (ops.length > 0) await tenant.patchAddressable(person.oid, ops);
+      const changes = personChanges(person, user, organisationOid);
+      if (changes) await tenant.updatePerson(person.oid, changes);
       count(found, 'person');
     }
     const lines = await tenant.findLines(personalLineName(user));
@@ -120,8 +116,9 @@ export const userStep: StepHandler = async (context) => {
   if (line) {
     lineOid = line.oid;
     voicemailActive = line.voicemailActive;
-    const ops = lineOperations(line, user, externalNumber).filter((op) => op.path !== '/userPhoneLine/voicemailActive');
-    if (ops.length > 0) await tenant.patchLine(lineOid, ops);
+    // Voicemail is set after the user exists, below.
+    const changes = changesOf({ ...lineChanges(line, user, externalNumber), voicemail: undefined });
+    if (changes) await tenant.updateLine(lineOid, changes);
     count(found, 'phoneLine');
   } else {
     lineOid = await tenant.createLine({ commonName: personalLineName(user), extensions: user.internalNumber ? [user.internalNumber] : [], externalNumber });
@@ -129,8 +126,8 @@ export const userStep: StepHandler = async (context) => {
   }
   const userOid = await tenant.createUser({ userName: user.email, xccRole: role, personOid, lineOid });
   count(created, 'user');
-  // A new line has voicemail off; spec: `userPhoneLine.voicemailActive` = `voicemail`.
-  if (voicemailActive !== user.voicemail) await tenant.patchLine(lineOid, [{ op: 'replace', path: '/userPhoneLine/voicemailActive', value: user.voicemail }]);
+  // A new line has voicemail off; docs/xelion-contract.md: `userPhoneLine.voicemailActive` = `voicemail`.
+  if (voicemailActive !== user.voicemail) await tenant.updateLine(lineOid, { voicemail: user.voicemail });
   return { oids: { user: userOid, person: personOid, line: lineOid }, createdUser: true, createdLine: !line, created, updated, found };
 };
 
@@ -141,6 +138,6 @@ async function createLine(context: StepContext, user: ConfiguredUser, externalNu
     externalNumber,
     users: [{ userOid, incoming: true, outgoing: true }],
   });
-  if (user.voicemail) await context.tenant.patchLine(oid, [{ op: 'replace', path: '/userPhoneLine/voicemailActive', value: true }]);
+  if (user.voicemail) await context.tenant.updateLine(oid, { voicemail: true });
   return oid;
 }

@@ -20,28 +20,31 @@ export interface ExternalCallContext {
 }
 
 /**
- * One idempotent call to an external service (spec: both are idempotent, so retrying is fine):
- * retries on 429/5xx/timeouts/connection errors; maps the final outcome to the service's error type.
+ * One idempotent call to an external service (docs/xelion-contract.md: both are idempotent, so retrying is fine):
+ * retries on 429/5xx/timeouts/connection errors, each attempt under a total deadline of `timeoutMs`
+ * (the service's `*_TIMEOUT_MS`); maps the final outcome to the service's error type.
  * Messages name the service and the status, never a header or a secret.
  */
 export async function externalCall(
   context: ExternalCallContext,
   config: AxiosRequestConfig,
   what: string,
-  makeError: (message: string, retryable: boolean, status?: number) => ExternalServiceError,
+  makeError: (message: string, retryable: boolean, status?: number, timedOut?: boolean) => ExternalServiceError,
 ): Promise<AxiosResponse> {
   let response: AxiosResponse;
   try {
     response = await requestWithRetry(context.http, { ...outboundAxiosConfig({ agents: context.agents, timeoutMs: context.timeoutMs }), ...config }, {
       policy: context.retryPolicy,
       sleep: context.sleep,
+      deadlineMs: context.timeoutMs,
     });
   } catch (error) {
     const unsafe = unsafeUrlCause(error);
     if (unsafe) throw unsafe;
     if (isRetryableTransportError(error)) {
       const code = (error as { code?: string }).code ?? 'connection error';
-      throw makeError(`${what}: ${isTimeout(error) ? `no answer within ${context.timeoutMs} ms` : `connection failed (${code})`}`, true);
+      if (isTimeout(error)) throw makeError(`${what}: no complete answer within ${context.timeoutMs} ms`, true, undefined, true);
+      throw makeError(`${what}: connection failed (${code})`, true);
     }
     throw makeError(`${what}: ${error instanceof Error ? error.message : String(error)}`, false);
   }

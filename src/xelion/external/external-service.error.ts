@@ -4,6 +4,8 @@ export class ExternalServiceError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly status?: number,
+    /** The call's total deadline passed (no complete answer in time). */
+    readonly timedOut = false,
   ) {
     super(message);
     this.name = 'ExternalServiceError';
@@ -11,15 +13,15 @@ export class ExternalServiceError extends Error {
 }
 
 export class NumberProviderError extends ExternalServiceError {
-  constructor(message: string, retryable: boolean, status?: number) {
-    super(message, retryable, status);
+  constructor(message: string, retryable: boolean, status?: number, timedOut = false) {
+    super(message, retryable, status, timedOut);
     this.name = 'NumberProviderError';
   }
 }
 
 export class RedirectionError extends ExternalServiceError {
-  constructor(message: string, retryable: boolean, status?: number) {
-    super(message, retryable, status);
+  constructor(message: string, retryable: boolean, status?: number, timedOut = false) {
+    super(message, retryable, status, timedOut);
     this.name = 'RedirectionError';
   }
 }

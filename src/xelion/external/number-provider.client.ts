@@ -28,7 +28,7 @@ export interface NumberReservationResult {
   reference: string;
 }
 
-/** `POST {numbers.url}/v1/numbers/reservations` (spec "External services beside Xelion"). */
+/** `POST {numbers.url}/v1/numbers/reservations` (docs/xelion-contract.md "External services beside Xelion"). */
 @Injectable()
 export class NumberProviderClient implements OnModuleDestroy {
   private readonly agents: SafeAgents;
@@ -54,7 +54,7 @@ export class NumberProviderClient implements OnModuleDestroy {
         data: { country: request.country, area: request.area, label: request.label, reference: request.reference },
       },
       'the number provider',
-      (message, retryable, status) => new NumberProviderError(message, retryable, status),
+      (message, retryable, status, timedOut) => new NumberProviderError(message, retryable, status, timedOut),
     );
     const data = response.data as { number?: unknown; reference?: unknown } | undefined;
     if (typeof data?.number !== 'string' || !/^\+[1-9]\d{5,14}$/.test(data.number)) {

@@ -20,7 +20,7 @@ export interface DeviceRegistration {
   label: string;
 }
 
-/** `PUT {redirection.url}/v1/devices/{MAC without separators}` (spec "External services beside Xelion"). Idempotent. */
+/** `PUT {redirection.url}/v1/devices/{MAC without separators}` (docs/xelion-contract.md "External services beside Xelion"). Idempotent. */
 @Injectable()
 export class RedirectionClient implements OnModuleDestroy {
   private readonly agents: SafeAgents;
@@ -49,7 +49,7 @@ export class RedirectionClient implements OnModuleDestroy {
         data: { provisioningUrl: registration.provisioningUrl, label: registration.label },
       },
       'the redirection server',
-      (message, retryable, status) => new RedirectionError(message, retryable, status),
+      (message, retryable, status, timedOut) => new RedirectionError(message, retryable, status, timedOut),
     );
   }
 
