@@ -15,6 +15,8 @@ import { loadavg } from 'node:os';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { Caller } from '../src/common/auth/caller.js';
+import type { RuntimeSettings } from '../src/config/runtime-settings.js';
+import { loadSettings } from '../src/config/settings.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { ApiKeyService } from '../src/organizations/api-key.service.js';
@@ -182,8 +184,9 @@ function scopeTarget(caller: number, children: Map<number, number[]>, orgs: Org[
 }
 
 async function measureAuth(dataSource: DataSource, keys: Key[], orgs: Org[]): Promise<Pick<StepResult, 'select1' | 'authenticate' | 'scope' | 'authAndScope'>> {
-  const organizations = new OrganizationsService(dataSource);
-  const apiKeys = new ApiKeyService(dataSource, organizations);
+  const settings = loadSettings({}) as RuntimeSettings;
+  const organizations = new OrganizationsService(dataSource, settings);
+  const apiKeys = new ApiKeyService(dataSource, organizations, settings);
   const children = new Map<number, number[]>();
   for (const org of orgs) {
     const parent = org.ancestorIds[org.ancestorIds.length - 1];

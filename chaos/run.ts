@@ -209,7 +209,9 @@ async function main(): Promise<number> {
     const base = fleet.instances[0].url;
     const me = await api(base, rootKey, 'GET', '/api/v1/organizations/me');
     const credentials = simulatorCredentials(sim, `chaos-trunk-${randomBytes(6).toString('hex')}`);
-    for (const [key, value] of Object.entries(credentials)) await api(base, rootKey, 'PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value });
+    // Shared with the resellers below (inherit), the trunk only to the simulator's host (docs/credentials.md).
+    for (const [key, value] of Object.entries(credentials)) await api(base, rootKey, 'PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value, inherit: true });
+    await api(base, rootKey, 'PATCH', `/api/v1/organizations/${me.id}`, { allowedServerHosts: [new URL(sim.url).hostname] });
     secrets.push(credentials['numbers.apiKey'], credentials['redirection.password'], credentials['sipTrunk.password']);
     const keys: string[] = [];
     const webhookSecrets: string[] = [];

@@ -212,8 +212,8 @@ function completeOperation(path: string, method: string, operation: Operation): 
 
   if (UNLIMITED.test(path)) return;
   const special =
-    path === '/api/v1/provision' && method === 'post'
-      ? "the organization has MAX_UNFINISHED_ORDERS unfinished orders already, or the API key's RATE_LIMIT_PER_MINUTE is used up"
+    method === 'post' && (path === '/api/v1/provision' || path === '/api/v1/orders/{id}/retry')
+      ? "the API key's RATE_LIMIT_PER_MINUTE is used up, or a subtree on the path already holds MAX_UNFINISHED_ORDERS unfinished orders"
       : path === '/api/v1/provision/test' && method === 'post'
         ? "this client address's PROVISION_TEST_PER_MINUTE or RATE_LIMIT_PER_MINUTE is used up"
         : undefined;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-/** Where the admin page is served (issue 7: "served by the service itself at /admin"). */
+/** Where the admin page is served (docs/admin.md). */
 export const ADMIN_PREFIX = '/admin';
 
 /**

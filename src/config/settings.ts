@@ -68,12 +68,19 @@ export interface Settings {
   limits: {
     /** RATE_LIMIT_PER_MINUTE: requests per API key (per IP on public routes) per minute and instance; 0 = off. */
     ratePerMinute: number;
-    /** MAX_UNFINISHED_ORDERS: NOT_STARTED + IN_PROGRESS orders one organization may have; 0 = no limit. */
+    /**
+     * MAX_UNFINISHED_ORDERS: NOT_STARTED + IN_PROGRESS orders the subtree of the ordering organization,
+     * and of each of its ancestors below the root, may hold; 0 = no limit (docs/security.md, "Quotas per subtree").
+     */
     maxUnfinishedOrders: number;
     /** AUTH_FAILURES_PER_MINUTE: requests failing authentication per client address per minute; 0 = off. */
     authFailuresPerMinute: number;
     /** PROVISION_TEST_PER_MINUTE: `POST /api/v1/provision/test` per client address per minute; 0 = off. */
     testPerMinute: number;
+    /** MAX_ORGANIZATIONS_PER_SUBTREE: organizations (disabled ones included) a subtree below the root may hold; 0 = no limit. */
+    maxOrganizationsPerSubtree: number;
+    /** MAX_API_KEYS_PER_SUBTREE: API keys (revoked and expired ones included) a subtree below the root may hold; 0 = no limit. */
+    maxApiKeysPerSubtree: number;
   };
   /** TRUST_PROXY: whether (or from which addresses) `X-Forwarded-For` is believed for the client address. */
   trustProxy: boolean | string[];
@@ -213,6 +220,8 @@ export function loadSettings(env: Env = process.env): Settings {
       maxUnfinishedOrders: integer(env, 'MAX_UNFINISHED_ORDERS', 1000, 0, 10_000_000),
       authFailuresPerMinute: integer(env, 'AUTH_FAILURES_PER_MINUTE', 60, 0, 1_000_000),
       testPerMinute: integer(env, 'PROVISION_TEST_PER_MINUTE', 60, 0, 1_000_000),
+      maxOrganizationsPerSubtree: integer(env, 'MAX_ORGANIZATIONS_PER_SUBTREE', 10_000, 0, 10_000_000),
+      maxApiKeysPerSubtree: integer(env, 'MAX_API_KEYS_PER_SUBTREE', 10_000, 0, 10_000_000),
     },
     trustProxy: trustProxy(env),
   };

@@ -2,17 +2,17 @@ import { quote } from './configuration.errors.js';
 
 /**
  * The facts of configuration format v1 that both the class-validator DTOs and the published JSON
- * Schema use, so that the two cannot drift apart. Rules come from ../shared/spec/configuration-v1.md
+ * Schema use, so that the two cannot drift apart. Rules are those of the configuration format (docs/configuration.md)
  * ("spec" below); limits that the spec leaves open are marked (ours).
  */
 
-/** The configuration versions this service understands (spec: "version … must be 1"). */
+/** The configuration versions this service understands (the format: "version … must be 1"). */
 export const SUPPORTED_VERSIONS = [1] as const;
 
-/** spec: at most 2,000 users and 500 departments. */
+/** The format: at most 2,000 users and 500 departments. */
 export const MAX_USERS = 2_000;
 export const MAX_DEPARTMENTS = 500;
-/** spec: at most 10 phones per user. */
+/** The format: at most 10 phones per user. */
 export const MAX_PHONES = 10;
 /** (ours) limits on lists the spec leaves open; generous, but they keep one document bounded. */
 export const MAX_DEPARTMENT_USERS = MAX_USERS;
@@ -24,7 +24,7 @@ export const MAX_HOLIDAYS = 366;
 export const MAX_NUMBER_VALUE_LENGTH = 100;
 /** RFC 5321: an address is at most 254 characters. */
 export const MAX_EMAIL_LENGTH = 254;
-/** spec: names and address parts are at most 100 characters. */
+/** The format: names and address parts are at most 100 characters. */
 export const MAX_TEXT_LENGTH = 100;
 
 export const ROLES = ['user', 'admin'] as const;
@@ -137,7 +137,7 @@ export function codePointLength(value: string): number {
   return length;
 }
 
-/** Why a string is not an internal number, or undefined when it is one (spec: internal numbers). */
+/** Why a string is not an internal number, or undefined when it is one (the format: internal numbers). */
 export function internalNumberProblem(value: string): string | undefined {
   if ((EMERGENCY_NUMBERS as readonly string[]).includes(value)) return `${value} is an emergency number and cannot be an internal number`;
   if ((RESERVED_NUMBERS as readonly string[]).includes(value)) return `${value} is a reserved number and cannot be an internal number`;

@@ -4,7 +4,7 @@ import { quote, toPointer, type ConfigurationError } from './configuration.error
 
 /**
  * The rules of configuration format v1 that span the document, or that JSON Schema cannot state
- * (../shared/spec/configuration-v1.md): uniqueness of e-mails, department names, internal and
+ * (docs/configuration.md): uniqueness of e-mails, department names, internal and
  * external numbers and MAC addresses; references from departments and fallbacks; fallback loops;
  * the central number; phone numbers valid (libphonenumber-js) for the organization's country; and
  * opening-hours intervals. They read the submitted document defensively: a part with the wrong

@@ -58,7 +58,7 @@ const structureIsValid = new Ajv2020({ allErrors: false, strict: true, strictReq
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Validates configurations (format v1, ../shared/spec/configuration-v1.md) and normalises valid
+ * Validates configurations (format v1, docs/configuration.md) and normalises valid
  * ones. Allocation-light: a valid 2,000-user document takes a few tens of milliseconds
  * (bench/validation.bench.ts); an invalid one stops once the list of errors is full. Never throws on
  * any input.

@@ -27,6 +27,10 @@ export class Credential {
   @Column({ name: 'sealed_value', type: 'text' })
   sealedValue: string;
 
+  /** Whether descendants' orders may use this key (as part of a complete group): docs/credentials.md. */
+  @Column({ name: 'inherit', type: 'boolean', default: false })
+  inherit: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -15,7 +15,7 @@ import { ErrorResponse } from '../common/http/error-response.js';
 import { IdParam } from '../common/http/id.pipe.js';
 import { CREDENTIAL_KEY_PATTERN, CredentialKeyParam } from './credential-key.pipe.js';
 import { CredentialsService } from './credentials.service.js';
-import { CredentialListDto, PutCredentialDto } from './dto/credential.dto.js';
+import { CredentialDto, CredentialListDto, PatchCredentialDto, PutCredentialDto } from './dto/credential.dto.js';
 
 const KEY_PARAM = {
   name: 'key',
@@ -42,7 +42,23 @@ export class CredentialsController {
     @CredentialKeyParam() key: string,
     @Body() dto: PutCredentialDto,
   ): Promise<void> {
-    await this.credentials.put(caller, id, key, dto.value);
+    await this.credentials.put(caller, id, key, dto.value, dto.inherit);
+  }
+
+  @Patch(':key')
+  @ApiOperation({ operationId: 'updateCredential', summary: "Share a credential with descendants' orders, or stop sharing it, without sending the value again" })
+  @ApiParam(KEY_PARAM)
+  @ApiOkResponse({ type: CredentialDto })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad key name, or inherit is not a boolean' })
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'Organization not found, or the key is not set' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Organization disabled' })
+  patch(
+    @CurrentCaller() caller: Caller,
+    @IdParam('id') id: number,
+    @CredentialKeyParam() key: string,
+    @Body() dto: PatchCredentialDto,
+  ): Promise<CredentialDto> {
+    return this.credentials.setInherit(caller, id, key, dto.inherit);
   }
 
   @Get()
@@ -55,7 +71,7 @@ export class CredentialsController {
 
   @Delete(':key')
   @HttpCode(204)
-  @ApiOperation({ operationId: 'deleteCredential', summary: 'Delete a credential; ancestors’ values (if any) apply again' })
+  @ApiOperation({ operationId: 'deleteCredential', summary: 'Delete a credential; when its group is then gone from the organization, an ancestor’s shared group (if any) applies again' })
   @ApiParam(KEY_PARAM)
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorResponse })

@@ -5,41 +5,49 @@ import type { Caller } from '../common/auth/caller.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ApiError } from '../common/http/error-response.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
+import { hostAllowedBy } from '../organizations/server-host.rules.js';
+import { groupKeys, type CredentialGroup } from './credential.groups.js';
 import { credentialAad } from './credential.sealed-column.js';
 import { Credential } from './credential.entity.js';
 import { CredentialDto, CredentialListDto, MAX_CREDENTIALS_PER_ORGANIZATION } from './dto/credential.dto.js';
 
-/** What `require` throws when neither the organization nor any ancestor has the key. */
+/** What resolution throws when a group the order needs is missing or incomplete; names the first missing key. */
 export class MissingCredentialError extends Error {
   constructor(
     readonly organizationId: number,
     readonly key: string,
+    message = `credential "${key}" is not set for organization ${organizationId}`,
   ) {
-    super(`credential "${key}" is not set for organization ${organizationId} or its ancestors`);
+    super(message);
     this.name = 'MissingCredentialError';
   }
 }
 
-/** `values` (from resolveMany) when every key is there; else a MissingCredentialError for the first missing one, in the order given. */
-export function requireKeys(organizationId: number, keys: readonly string[], values: Map<string, string>): Map<string, string> {
-  const missing = keys.find((key) => !values.has(key));
-  if (missing !== undefined) throw new MissingCredentialError(organizationId, missing);
-  return values;
+/** Where a group is going to be used: the order's organization and its Xelion server's host (serverHostOf). */
+export interface CredentialTarget {
+  organizationId: number;
+  serverHost: string;
 }
 
-interface ResolvedRow {
+/** A group's values and the one organization they all come from. */
+export interface ResolvedGroup {
+  ownerId: number;
+  values: Map<string, string>;
+}
+
+interface GroupRow {
   key: string;
   organization_id: number;
   sealed_value: string;
+  inherit: boolean;
+  depth: number;
+  allowed_server_hosts: string[] | null;
 }
 
 /**
  * Organization credentials: write-only secrets that provisioning steps use to call services beside
- * Xelion (../shared/spec/xelion-api.md, "External services beside Xelion"; Provisioning Guide,
- * "Storing Third-Party Credentials": stored encrypted, never recoverable through the API).
- *
- * Values are sealed before they reach the database and opened only by `resolveMany` (and `resolve`,
- * `require`, `requireMany` on it), for one use. Nothing here logs or returns a value, or keeps one in memory.
+ * Xelion. Values are sealed before they reach the database and opened only by `resolveGroup` (and
+ * `requireGroup`, `resolveOwn`), for one use. Nothing here logs or returns a value, or keeps one in memory.
  */
 @Injectable()
 export class CredentialsService {
@@ -52,48 +60,83 @@ export class CredentialsService {
   ) {}
 
   /**
-   * The values of `keys` for `organizationId`: for each key its own, else that of the nearest ancestor
-   * that has the key (absent keys are missing from the map). Rows of disabled organizations are skipped
-   * (their values are not used) — including the organization's own row when it is itself disabled;
-   * refusing to provision for a disabled organization at all is the caller's decision. One query along
-   * `ancestor_ids`, no recursion, for all the keys one call needs; only the values returned are
-   * decrypted, and nothing is cached.
+   * One group for an order (docs/credentials.md, "Groups and inheritance"): when the organization
+   * stores any key of the group, the group must be complete there (else MissingCredentialError naming
+   * the missing key); otherwise the nearest ancestor whose complete group is shared (every stored key
+   * of it `inherit`) supplies it, and for server-bound groups only when the order's server is in that
+   * ancestor's own `allowedServerHosts`. Keys are never combined across organizations. Disabled
+   * organizations' rows are never used. Undefined when no organization supplies the group. One query;
+   * only the chosen owner's values are decrypted.
    */
-  async resolveMany(organizationId: number, keys: readonly string[]): Promise<Map<string, string>> {
-    const rows: ResolvedRow[] = await this.dataSource.query(
-      `SELECT DISTINCT ON (c.key) c.key, c.organization_id, c.sealed_value
+  async resolveGroup(target: CredentialTarget, group: CredentialGroup): Promise<ResolvedGroup | undefined> {
+    const rows: GroupRow[] = await this.dataSource.query(
+      `SELECT c.key, c.organization_id, c.sealed_value, c.inherit, cardinality(owner.ancestor_ids) AS depth, owner.allowed_server_hosts
          FROM organizations target
-         JOIN credentials c ON c.organization_id = ANY(target.ancestor_ids || target.id) AND c.key = ANY($2::text[])
-         JOIN organizations owner ON owner.id = c.organization_id
-        WHERE target.id = $1 AND owner.disabled_at IS NULL
-        ORDER BY c.key, cardinality(owner.ancestor_ids) DESC`,
-      [organizationId, [...keys]],
+         JOIN organizations owner ON owner.id = ANY(target.ancestor_ids || target.id)
+         JOIN credentials c ON c.organization_id = owner.id AND c.key = ANY($2::text[])
+        WHERE target.id = $1 AND owner.disabled_at IS NULL`,
+      [target.organizationId, groupKeys(group)],
     );
-    return new Map(rows.map((row) => [row.key, this.box.open(row.sealed_value, credentialAad(row.organization_id, row.key))]));
+    const owners = new Map<number, GroupRow[]>();
+    for (const row of rows) owners.set(row.organization_id, [...(owners.get(row.organization_id) ?? []), row]);
+    const complete = (owned: GroupRow[]) => group.required.find((key) => !owned.some((row) => row.key === key));
+
+    const own = owners.get(target.organizationId);
+    if (own) {
+      const missing = complete(own);
+      if (missing !== undefined) {
+        throw new MissingCredentialError(
+          target.organizationId,
+          missing,
+          `credential "${missing}" is not set for organization ${target.organizationId}, which stores other ${group.name}.* keys: ` +
+            `a group is used whole from one organization, never completed with an ancestor's keys`,
+        );
+      }
+      return this.open(target.organizationId, own);
+    }
+    const ancestors = [...owners.entries()].filter(([id]) => id !== target.organizationId).sort(([, a], [, b]) => b[0].depth - a[0].depth);
+    for (const [ownerId, owned] of ancestors) {
+      if (complete(owned) !== undefined || !owned.every((row) => row.inherit)) continue;
+      const hosts = owned[0].allowed_server_hosts;
+      if (group.serverBound && !(hosts && hostAllowedBy(target.serverHost, hosts))) continue;
+      return this.open(ownerId, owned);
+    }
+    return undefined;
   }
 
-  /** The value of one key (see resolveMany), or undefined. */
-  async resolve(organizationId: number, key: string): Promise<string | undefined> {
-    return (await this.resolveMany(organizationId, [key])).get(key);
+  /** Like resolveGroup, but a group no organization supplies is a MissingCredentialError naming its first key. */
+  async requireGroup(target: CredentialTarget, group: CredentialGroup): Promise<ResolvedGroup> {
+    const resolved = await this.resolveGroup(target, group);
+    if (resolved) return resolved;
+    const key = group.required[0];
+    throw new MissingCredentialError(
+      target.organizationId,
+      key,
+      `credential "${key}" is not set for organization ${target.organizationId} (nor the rest of its ${group.name}.* group), and no ancestor shares a complete ` +
+        `${group.name}.* group with it${group.serverBound ? " for this order's server" : ''}`,
+    );
   }
 
-  /** Like `resolve`, but a missing key is a MissingCredentialError that names the key and organization. */
-  async require(organizationId: number, key: string): Promise<string> {
-    const value = await this.resolve(organizationId, key);
-    if (value === undefined) throw new MissingCredentialError(organizationId, key);
-    return value;
+  /** A key of no group: the organization's own value only, never an ancestor's. */
+  async resolveOwn(organizationId: number, key: string): Promise<string | undefined> {
+    const rows: { sealed_value: string }[] = await this.dataSource.query(
+      `SELECT c.sealed_value FROM credentials c JOIN organizations o ON o.id = c.organization_id
+        WHERE c.organization_id = $1 AND c.key = $2 AND o.disabled_at IS NULL`,
+      [organizationId, key],
+    );
+    return rows[0] === undefined ? undefined : this.box.open(rows[0].sealed_value, credentialAad(organizationId, key));
   }
 
-  /** Every key's value in one query; the first missing key (in the order given) is a MissingCredentialError. */
-  async requireMany(organizationId: number, keys: readonly string[]): Promise<Map<string, string>> {
-    return requireKeys(organizationId, keys, await this.resolveMany(organizationId, keys));
+  private open(ownerId: number, owned: GroupRow[]): ResolvedGroup {
+    return { ownerId, values: new Map(owned.map((row) => [row.key, this.box.open(row.sealed_value, credentialAad(ownerId, row.key))])) };
   }
 
   /**
-   * Stores or replaces a value. The organization row is locked for the transaction, so concurrent
-   * writes to one organization take turns and the 100-key limit holds.
+   * Stores or replaces a value. `inherit` undefined: a replaced key keeps its flag, a new one is not
+   * shared. The organization row is locked for the transaction, so concurrent writes to one
+   * organization take turns and the 100-key limit holds.
    */
-  async put(caller: Caller, organizationId: number, key: string, value: string): Promise<void> {
+  async put(caller: Caller, organizationId: number, key: string, value: string, inherit?: boolean): Promise<void> {
     const sealed = this.box.seal(value, credentialAad(organizationId, key));
     await this.dataSource.transaction(async (manager) => {
       const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
@@ -108,19 +151,34 @@ export class CredentialsService {
         );
       }
       await manager.query(
-        `INSERT INTO credentials (organization_id, key, sealed_value) VALUES ($1, $2, $3)
-         ON CONFLICT (organization_id, key) DO UPDATE SET sealed_value = EXCLUDED.sealed_value, updated_at = now()`,
-        [organization.id, key, sealed],
+        `INSERT INTO credentials (organization_id, key, sealed_value, inherit) VALUES ($1, $2, $3, COALESCE($4::boolean, false))
+         ON CONFLICT (organization_id, key) DO UPDATE
+           SET sealed_value = EXCLUDED.sealed_value, inherit = COALESCE($4::boolean, credentials.inherit), updated_at = now()`,
+        [organization.id, key, sealed, inherit ?? null],
       );
     });
-    this.logger.log(`credential "${key}" stored for organization ${organizationId}`);
+    this.logger.log(`credential "${key}" stored for organization ${organizationId}${inherit === undefined ? '' : ` (inherit: ${inherit})`}`);
+  }
+
+  /** Changes whether descendants' orders may use the key, without its value; updatedAt (the value's) stays. */
+  async setInherit(caller: Caller, organizationId: number, key: string, inherit: boolean): Promise<CredentialDto> {
+    const row = await this.dataSource.transaction(async (manager) => {
+      const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
+      // Raw SQL: TypeORM's update() would also move updated_at, which dates the value.
+      await manager.query(`UPDATE credentials SET inherit = $3 WHERE organization_id = $1 AND key = $2`, [organization.id, key, inherit]);
+      const updated = await manager.findOne(Credential, { where: { organizationId: organization.id, key } });
+      if (!updated) throw new NotFoundException(`credential "${key}" is not set for organization ${organizationId}`);
+      return updated;
+    });
+    this.logger.log(`credential "${key}" of organization ${organizationId}: inherit ${inherit}`);
+    return CredentialDto.from(row);
   }
 
   /** The organization's keys, sorted; never the values. */
   async list(caller: Caller, organizationId: number): Promise<CredentialListDto> {
     const organization = await this.organizations.findInScope(caller, organizationId);
     const rows = await this.dataSource.manager.find(Credential, {
-      select: { key: true, createdAt: true, updatedAt: true },
+      select: { key: true, inherit: true, createdAt: true, updatedAt: true },
       where: { organizationId: organization.id },
       order: { key: 'ASC' },
     });

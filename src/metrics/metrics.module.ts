@@ -6,7 +6,7 @@ import { MetricsService } from './metrics.service.js';
 export { MetricsService } from './metrics.service.js';
 
 /**
- * Prometheus metrics (issue 8): MetricsService is global, so that any module records with one call;
+ * Prometheus metrics (docs/operations.md): MetricsService is global, so that any module records with one call;
  * GET /metrics on the main port, or on METRICS_PORT (MetricsServer).
  */
 @Global()

@@ -16,7 +16,7 @@ export interface StatusChange {
 /**
  * The one place through which every order status change is announced. Each writer of `orders.status`
  * (creation excepted: it is not a change) calls `changed` in the same transaction as its UPDATE, so
- * a status change and its webhook message (issue 6) commit together or not at all.
+ * a status change and its webhook message (docs/webhooks.md) commit together or not at all.
  */
 @Injectable()
 export class OrderTransitions {

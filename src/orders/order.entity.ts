@@ -24,7 +24,7 @@ export interface OrderResult {
 }
 
 @Entity('orders')
-// A subtree's newest orders, organization by organization (orders list, issue 8): (organization_id, id)
+// A subtree's newest orders, organization by organization (the orders list, docs/benchmarks.md "Scale"): (organization_id, id)
 // INCLUDE (status), index-only; it also serves everything the former (organization_id) index did.
 // Raw SQL in the migration: TypeORM cannot declare INCLUDE.
 @Index('IDX_orders_organization_id_id', { synchronize: false })

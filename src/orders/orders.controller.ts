@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -19,6 +19,7 @@ import { IdParam } from '../common/http/id.pipe.js';
 import { CreatedOrderDto, ListOrdersQuery, OrderDto, OrderPageDto, OrderStepListDto } from './dto/order.dto.js';
 import { OrdersService } from './orders.service.js';
 import { HEADER, parseProvisionHeaders, parseTenantToken } from './provision-headers.js';
+import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
@@ -45,8 +46,13 @@ export class OrdersController {
   @ApiBody({ description: 'A configuration, format version 1', required: true, schema: { $ref: '#/components/schemas/Configuration' } })
   @ApiCreatedResponse({ type: CreatedOrderDto, description: 'The order is stored and scheduled', headers: { Location: LOCATION } })
   @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key', headers: { Location: LOCATION } })
-  @ApiBadRequestResponse({ type: ErrorResponse, description: 'A missing or malformed header (named in `details`), or an invalid configuration (every problem in `errors`)' })
+  @ApiBadRequestResponse({
+    type: ErrorResponse,
+    description:
+      'A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (every problem in `errors`)',
+  })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
+  @UseInterceptors(RetryAfterInterceptor)
   async provision(
     @CurrentCaller() caller: Caller,
     @Headers() headers: RawHeaders,
@@ -95,7 +101,9 @@ export class OrdersController {
   @ApiOperation({ operationId: 'retryOrder', summary: 'Retry a FAILED order from its first unfinished step' })
   @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased" })
   @ApiOkResponse({ type: OrderDto })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'The order is not FAILED' })
+  @ApiConflictResponse({ type: ErrorResponse, description: "The order is not FAILED, or its organization (or an ancestor) is disabled" })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: "The order's Xelion-Server-Url is no longer allowed (allowedServerHosts), or a token is needed" })
+  @UseInterceptors(RetryAfterInterceptor)
   retry(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Headers() headers: RawHeaders): Promise<OrderDto> {
     return this.orders.retry(caller, id, parseTenantToken(headers, false));
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigurationModule } from '../configuration/configuration.module.js';
 import { CryptoModule } from '../common/crypto/crypto.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { OrderTransitions } from './order-transitions.js';
 import { OrdersController } from './orders.controller.js';
@@ -11,7 +12,7 @@ import { OrdersService } from './orders.service.js';
  * announces status changes) for the executor. SecretBox comes from the global CryptoModule.
  */
 @Module({
-  imports: [CryptoModule, ConfigurationModule, WebhooksModule],
+  imports: [CryptoModule, ConfigurationModule, WebhooksModule, OrganizationsModule],
   controllers: [OrdersController],
   providers: [OrdersService, OrderTransitions],
   exports: [OrdersService, OrderTransitions],

@@ -9,6 +9,7 @@ import { ApiError } from '../common/http/error-response.js';
 import { decodeCursor, DEFAULT_PAGE_SIZE, paginate, type Page } from '../common/http/pagination.js';
 import { assertSafeUrl, UnsafeUrlError } from '../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { OrganizationsService, quotaSubtreeOf } from '../organizations/organizations.service.js';
 import { ConfigurationValidator } from '../configuration/configuration.validator.js';
 import { invalidConfiguration } from '../configuration/configuration.errors.js';
 import type { Configuration } from '../provisioning/configuration-view.js';
@@ -19,8 +20,12 @@ import { OrderTransitions } from './order-transitions.js';
 import { Order, type OrderError } from './order.entity.js';
 import { tenantTokenAad } from './order.sealed-column.js';
 import { HEADER, type ProvisionHeaders } from './provision-headers.js';
+import { RetryLaterError } from './retry-after.interceptor.js';
 
-/** How long an Idempotency-Key keeps answering with its order (issue 5: "within 24 hours"). */
+/** The Retry-After of a 429 for MAX_UNFINISHED_ORDERS: unfinished orders end on their own, in some time. */
+export const UNFINISHED_ORDERS_RETRY_AFTER_SECONDS = 30;
+
+/** How long an Idempotency-Key keeps answering with its order (docs/provisioning.md, "Idempotency-Key"). */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
 
 export function orderNotFound(id: number): NotFoundException {
@@ -67,7 +72,56 @@ export class OrdersService {
     private readonly box: SecretBox,
     private readonly validator: ConfigurationValidator,
     private readonly transitions: OrderTransitions,
+    private readonly organizations: OrganizationsService,
   ) {}
+
+  /**
+   * MAX_UNFINISHED_ORDERS (docs/security.md, "Quotas per subtree"): where the unfinished orders of an
+   * order of `organization` are counted — the subtree of the root's child on its path, which holds
+   * the subtrees of the organization and of each ancestor below the root, so one count covers them
+   * all and creating children does not escape it; the root's own orders are counted alone.
+   */
+  private quotaScope(organization: { id: number; ancestorIds: number[] }): { id: number; subtree: boolean } {
+    const subtree = quotaSubtreeOf(organization);
+    return subtree === undefined ? { id: organization.id, subtree: false } : { id: subtree, subtree: true };
+  }
+
+  /**
+   * Locks the scope's row: creators and retriers in one scope take turns, so that the count sees
+   * every order committed before and two racing requests cannot both pass.
+   */
+  private async lockQuotaScope(manager: EntityManager, scope: { id: number }): Promise<void> {
+    await manager.query(`SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, [scope.id]);
+  }
+
+  /** Refuses (429, Retry-After) when the scope already holds MAX_UNFINISHED_ORDERS unfinished orders besides `exceptId`. */
+  private async checkUnfinished(manager: EntityManager, scope: { id: number; subtree: boolean }, exceptId: number): Promise<void> {
+    const max = this.settings.limits.maxUnfinishedOrders;
+    const [{ n }]: { n: number }[] = await manager.query(
+      scope.subtree
+        ? `SELECT count(*)::int AS n FROM orders o JOIN organizations g ON g.id = o.organization_id
+            WHERE (g.id = $1 OR g.ancestor_ids @> ARRAY[$1]::int[]) AND o.status IN ('NOT_STARTED', 'IN_PROGRESS') AND o.id <> $2`
+        : `SELECT count(*)::int AS n FROM orders WHERE organization_id = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS') AND id <> $2`,
+      [scope.id, exceptId],
+    );
+    if (n >= max) {
+      const holder = scope.subtree ? `the subtree of organization ${scope.id}` : `organization ${scope.id}`;
+      throw new RetryLaterError(
+        `${holder} has ${n} unfinished orders (NOT_STARTED or IN_PROGRESS), the limit (MAX_UNFINISHED_ORDERS) is ${max}` +
+          `${scope.subtree ? ' per subtree below the root' : ''}; wait until some finish, or cancel NOT_STARTED ones`,
+        UNFINISHED_ORDERS_RETRY_AFTER_SECONDS,
+      );
+    }
+  }
+
+  /** 400 naming Xelion-Server-Url when an allowedServerHosts list on the organization's path refuses the server. */
+  private async assertServerAllowed(organizationId: number, serverUrl: string, manager?: EntityManager): Promise<void> {
+    const refusal = await this.organizations.serverHostRefusal(organizationId, serverUrl, manager);
+    if (refusal !== undefined) {
+      const message = `${HEADER.serverUrl} header is not acceptable: ${refusal}`;
+      throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: HEADER.serverUrl, message }] });
+    }
+  }
 
   /** POST /api/v1/provision, once the headers' syntax has been checked. */
   async create(caller: Caller, headers: ProvisionHeaders, body: unknown): Promise<CreatedOrder> {
@@ -75,17 +129,15 @@ export class OrdersService {
     if (!validation.valid) throw invalidConfiguration(validation.errors);
     const configuration = validation.configuration as unknown as Configuration;
     await this.assertSafe(HEADER.serverUrl, headers.serverUrl);
+    await this.assertServerAllowed(caller.organizationId, headers.serverUrl);
     if (headers.callbackUrl) await this.assertSafe(HEADER.callbackUrl, headers.callbackUrl);
 
     const hash = headers.idempotencyKey ? requestHash(headers, body) : null;
     const steps = planSteps(configuration);
     const maxUnfinished = this.settings.limits.maxUnfinishedOrders;
+    const scope = this.quotaScope({ id: caller.organizationId, ancestorIds: caller.ancestorIds });
     const result = await this.dataSource.transaction(async (manager) => {
-      // MAX_UNFINISHED_ORDERS (issue 8): creators of one organization queue on its row, so that the count
-      // below sees every order committed before this one and two racing requests cannot both pass.
-      if (maxUnfinished > 0) {
-        await manager.query(`SELECT id FROM organizations WHERE id = $1 FOR NO KEY UPDATE`, [caller.organizationId]);
-      }
+      if (maxUnfinished > 0) await this.lockQuotaScope(manager, scope);
       if (headers.idempotencyKey) {
         // A key older than the window is released, so that it starts a new order.
         await manager.query(
@@ -126,19 +178,8 @@ export class OrdersService {
         return { id: existing.id, created: false };
       }
       const id = inserted[0].id;
-      if (maxUnfinished > 0) {
-        // Counted after the insert (a repeated Idempotency-Key above still answers at the limit).
-        const [{ n }]: { n: number }[] = await manager.query(
-          `SELECT count(*)::int AS n FROM orders WHERE organization_id = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS') AND id <> $2`,
-          [caller.organizationId, id],
-        );
-        if (n >= maxUnfinished) {
-          throw new ApiError(
-            HttpStatus.TOO_MANY_REQUESTS,
-            `organization ${caller.organizationId} has ${n} unfinished orders (NOT_STARTED or IN_PROGRESS), the limit (MAX_UNFINISHED_ORDERS) is ${maxUnfinished}; wait until some finish, or cancel NOT_STARTED ones`,
-          );
-        }
-      }
+      // Counted after the insert (a repeated Idempotency-Key above still answers at the limit).
+      if (maxUnfinished > 0) await this.checkUnfinished(manager, scope, id);
       // The order id is part of the AAD, so the token is sealed once the id is known, in the same transaction.
       await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [
         id,
@@ -191,7 +232,7 @@ export class OrdersService {
    * The orders of the caller's subtree. `organizationId` narrows it; one outside the subtree simply
    * matches nothing (an empty page), as the scope is part of the WHERE.
    *
-   * Two plans, so that a page costs about the same at any size (issue 8, docs/benchmarks.md "Scale"):
+   * Two plans, so that a page costs about the same at any size (docs/benchmarks.md, "Scale"):
    * a subtree of at most SMALL_SUBTREE organizations takes each organization's newest orders from the
    * (organization_id, id) INCLUDE (status) index, index-only, and keeps the newest of those — work in
    * proportion to the subtree, not to the orders. A larger subtree (the root, a big distributor) owns a
@@ -286,11 +327,23 @@ export class OrdersService {
    * was cancelled, or Xelion rejected it) the header is required.
    */
   async retry(caller: Caller, id: number, newToken: string | undefined): Promise<OrderDto> {
+    const maxUnfinished = this.settings.limits.maxUnfinishedOrders;
     const order = await this.dataSource.transaction(async (manager) => {
+      // The quota scope's row is locked before the order's, in the order create takes them.
+      const seen = await this.findInScope(caller, id, manager);
+      const [owner]: { ancestor_ids: number[] }[] = await manager.query(`SELECT ancestor_ids FROM organizations WHERE id = $1`, [seen.organizationId]);
+      const scope = this.quotaScope({ id: seen.organizationId, ancestorIds: owner.ancestor_ids });
+      if (maxUnfinished > 0) await this.lockQuotaScope(manager, scope);
       const order = await this.findInScope(caller, id, manager, true);
       if (order.status !== 'FAILED') {
         throw new ApiError(HttpStatus.CONFLICT, `order ${id} is ${order.status}; only a FAILED order can be retried`);
       }
+      // Like every other write about a disabled organization (docs/security.md, "Disabled organizations").
+      if (await this.organizations.disabledOnPath(order.organizationId, manager)) {
+        throw new ApiError(HttpStatus.CONFLICT, `organization ${order.organizationId} is disabled; its orders cannot be retried`);
+      }
+      await this.assertServerAllowed(order.organizationId, order.tenantServerUrl, manager);
+      if (maxUnfinished > 0) await this.checkUnfinished(manager, scope, order.id);
       if (newToken !== undefined) {
         await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [order.id, this.box.seal(newToken, tenantTokenAad(order.id))]);
       } else {

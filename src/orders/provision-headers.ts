@@ -2,7 +2,7 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiError } from '../common/http/error-response.js';
 import { checkUrlSyntax, UnsafeUrlError } from '../common/http/url-safety.js';
 
-/** The headers of `POST /api/v1/provision` (Provisioning Guide, "Provision"; issue 5). */
+/** The headers of `POST /api/v1/provision` (docs/provisioning.md, "Creating an order"). */
 export const HEADER = {
   serverUrl: 'Xelion-Server-Url',
   tenantName: 'Xelion-Tenant-Name',

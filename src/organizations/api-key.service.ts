@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
@@ -7,7 +7,8 @@ import { paginate, type Page, type PageQuery } from '../common/http/pagination.j
 import { ApiKey } from './api-key.entity.js';
 import { displayPrefix, generateApiKey, hashApiKey, hasValidChecksum } from './api-key.token.js';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
-import { OrganizationsService } from './organizations.service.js';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { OrganizationsService, quotaSubtreeOf, subtreeQuotaExceeded } from './organizations.service.js';
 
 /** last_used_at is written at most this often per key, so that reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -23,6 +24,7 @@ interface KeyRow {
   name: string;
   parent_id: number | null;
   created_at: Date;
+  allowed_server_hosts: string[] | null;
 }
 
 /** Stores a key for an organization; the returned `key` is the only place it is ever in clear. */
@@ -54,6 +56,7 @@ export class ApiKeyService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly organizations: OrganizationsService,
+    @Inject(SETTINGS) private readonly settings: RuntimeSettings,
   ) {}
 
   /**
@@ -64,7 +67,7 @@ export class ApiKeyService {
     if (key.length > 512 || !hasValidChecksum(key)) throw new UnauthorizedException('Unknown API key');
     const rows: KeyRow[] = await this.dataSource.query(
       `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at,
-              o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at
+              o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at, o.allowed_server_hosts
          FROM api_keys k JOIN organizations o ON o.id = k.organization_id
         WHERE k.key_hash = $1`,
       [hashApiKey(key)],
@@ -85,7 +88,13 @@ export class ApiKeyService {
       organizationId: row.organization_id,
       ancestorIds: row.ancestor_ids,
       apiKeyId: row.id,
-      organization: { id: row.organization_id, name: row.name, parentId: row.parent_id, createdAt: row.created_at },
+      organization: {
+        id: row.organization_id,
+        name: row.name,
+        parentId: row.parent_id,
+        createdAt: row.created_at,
+        allowedServerHosts: row.allowed_server_hosts,
+      },
     };
   }
 
@@ -96,8 +105,22 @@ export class ApiKeyService {
         details: [{ field: 'expiresAt', message: 'expiresAt must be in the future' }],
       });
     }
+    const max = this.settings.limits.maxApiKeysPerSubtree;
     const { entity, key } = await this.dataSource.transaction(async (manager) => {
+      const seen = await this.organizations.findActiveInScope(caller, organizationId, manager);
+      const subtree = max > 0 ? quotaSubtreeOf(seen) : undefined;
+      // The subtree's top row first (as disable locks top-down): creators in one subtree take turns, so the count holds.
+      if (subtree !== undefined && subtree !== seen.id) await this.organizations.lock(manager, subtree);
       const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
+      if (subtree !== undefined) {
+        // Revoked and expired keys count too: their rows stay (docs/security.md, "Quotas per subtree").
+        const [{ n }]: { n: number }[] = await manager.query(
+          `SELECT count(*)::int AS n FROM api_keys k JOIN organizations o ON o.id = k.organization_id
+            WHERE o.id = $1 OR o.ancestor_ids @> ARRAY[$1]::int[]`,
+          [subtree],
+        );
+        if (n >= max) throw subtreeQuotaExceeded('API keys', subtree, n, 'MAX_API_KEYS_PER_SUBTREE', max);
+      }
       return saveApiKey(manager, organization.id, dto.name ?? 'default', expiresAt);
     });
     return {

@@ -30,6 +30,13 @@ export class Organization {
   @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
   disabledAt: Date | null;
 
+  /**
+   * The Xelion servers this organization's subtree may target (exact hosts, IP literals, `*.suffix`);
+   * null: no list of its own. Every list on the path to the root applies (docs/credentials.md).
+   */
+  @Column({ name: 'allowed_server_hosts', type: 'text', array: true, nullable: true })
+  allowedServerHosts: string[] | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentCaller } from '../common/auth/auth.decorators.js';
 import type { Caller } from '../common/auth/caller.js';
 import { ErrorResponse } from '../common/http/error-response.js';
@@ -24,6 +24,7 @@ export class OrganizationsController {
   @Post()
   @ApiOperation({ operationId: 'createOrganization', summary: 'Create an organization below the caller (or below one of its descendants)' })
   @ApiCreatedResponse({ type: OrganizationDto })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'The parent is disabled, or its subtree holds MAX_ORGANIZATIONS_PER_SUBTREE organizations' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateOrganizationDto): Promise<OrganizationDto> {
     return OrganizationDto.from(await this.organizations.create(caller, dto));
   }
@@ -43,10 +44,12 @@ export class OrganizationsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ operationId: 'renameOrganization', summary: 'Rename an organization' })
+  @ApiOperation({ operationId: 'updateOrganization', summary: "Rename an organization, and/or set the Xelion servers its subtree's orders may target (allowedServerHosts)" })
   @ApiOkResponse({ type: OrganizationDto })
-  async rename(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
-    return OrganizationDto.from(await this.organizations.rename(caller, id, dto.name));
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Neither field given, or a bad allowedServerHosts entry (named)' })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'Organization disabled' })
+  async update(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Body() dto: UpdateOrganizationDto): Promise<OrganizationDto> {
+    return OrganizationDto.from(await this.organizations.update(caller, id, dto));
   }
 
   @Delete(':id')

@@ -1,20 +1,44 @@
-import { HttpStatus, Injectable, NotFoundException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
 import { organizationInScope, scopeParams } from '../common/auth/tree-scope.js';
 import { ApiError } from '../common/http/error-response.js';
 import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
-import { CreateOrganizationDto, OrganizationDto } from './dto/organization.dto.js';
+import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
+import { CreateOrganizationDto, OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
 import { Organization } from './organization.entity.js';
+import { checkServerHostList, hostAllowedBy, serverHostOf } from './server-host.rules.js';
 
 export function organizationNotFound(id: number): NotFoundException {
   return new NotFoundException(`organization ${id} not found`);
 }
 
+/**
+ * The organization whose subtree a per-subtree quota counts for something in the organization with
+ * these ancestors (root first): the child of the root on the path, whose subtree holds the subtrees
+ * of every organization below it on the path, so one count covers them all. Undefined for the root
+ * itself, whose subtree is everything and is not limited (docs/security.md, "Quotas per subtree").
+ */
+export function quotaSubtreeOf(organization: { id: number; ancestorIds: number[] }): number | undefined {
+  if (organization.ancestorIds.length === 0) return undefined;
+  return organization.ancestorIds[1] ?? organization.id;
+}
+
+/** A per-subtree limit reached: 409 naming the setting. */
+export function subtreeQuotaExceeded(what: string, subtree: number, count: number, setting: string, max: number): ApiError {
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    `the subtree of organization ${subtree} already holds ${count} ${what}, the limit (${setting}) is ${max} per subtree below the root`,
+  );
+}
+
 @Injectable()
 export class OrganizationsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SETTINGS) private readonly settings: RuntimeSettings,
+  ) {}
 
   /** One organization, if it is the caller's or below it; otherwise 404 as if it did not exist. */
   async findInScope(caller: Caller, id: number, manager: EntityManager = this.dataSource.manager, lock = false): Promise<Organization> {
@@ -38,9 +62,23 @@ export class OrganizationsService {
   }
 
   async create(caller: Caller, dto: CreateOrganizationDto): Promise<Organization> {
+    const max = this.settings.limits.maxOrganizationsPerSubtree;
     return this.dataSource.transaction(async (manager) => {
+      const parentId = dto.parentId ?? caller.organizationId;
+      const seen = await this.findActiveInScope(caller, parentId, manager);
+      const subtree = max > 0 ? quotaSubtreeOf({ id: 0, ancestorIds: [...seen.ancestorIds, seen.id] }) : undefined;
+      // Creators in one subtree take turns on its top row (locked before the parent, as disable locks
+      // top-down), so that the count below sees every organization committed before this one.
+      if (subtree !== undefined && subtree !== parentId) await this.lock(manager, subtree);
       // The parent row is locked so that it cannot be disabled while its child is being added.
-      const parent = await this.findActiveInScope(caller, dto.parentId ?? caller.organizationId, manager, true);
+      const parent = await this.findActiveInScope(caller, parentId, manager, true);
+      if (subtree !== undefined) {
+        const [{ n }]: { n: number }[] = await manager.query(
+          `SELECT count(*)::int AS n FROM organizations WHERE id = $1 OR ancestor_ids @> ARRAY[$1]::int[]`,
+          [subtree],
+        );
+        if (n >= max) throw subtreeQuotaExceeded('organizations', subtree, n, 'MAX_ORGANIZATIONS_PER_SUBTREE', max);
+      }
       return manager.save(
         manager.create(Organization, {
           name: dto.name,
@@ -59,10 +97,67 @@ export class OrganizationsService {
     return paginate(query, 'org.id', page, OrganizationDto.from);
   }
 
-  async rename(caller: Caller, id: number, name: string): Promise<Organization> {
-    const organization = await this.findInScope(caller, id);
-    await this.dataSource.manager.update(Organization, { id: organization.id }, { name });
-    return { ...organization, name };
+  /** Locks an organization row for the transaction (quota counts take turns on it). */
+  async lock(manager: EntityManager, id: number): Promise<void> {
+    await manager.query(`SELECT id FROM organizations WHERE id = $1 FOR UPDATE`, [id]);
+  }
+
+  /** Renames and/or sets `allowedServerHosts` (null removes the list). A disabled organization is read-only (409). */
+  async update(caller: Caller, id: number, dto: UpdateOrganizationDto): Promise<Organization> {
+    if (dto.name === undefined && dto.allowedServerHosts === undefined) {
+      const message = 'give name, allowedServerHosts or both';
+      throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: 'name', message }] });
+    }
+    const changes: Partial<Pick<Organization, 'name' | 'allowedServerHosts'>> = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.allowedServerHosts !== undefined) {
+      if (dto.allowedServerHosts === null) changes.allowedServerHosts = null;
+      else {
+        const checked = checkServerHostList(dto.allowedServerHosts);
+        if (!checked.ok) {
+          const field = checked.index < 0 ? 'allowedServerHosts' : `allowedServerHosts[${checked.index}]`;
+          throw new ApiError(HttpStatus.BAD_REQUEST, checked.message, { details: [{ field, message: checked.message }] });
+        }
+        changes.allowedServerHosts = checked.hosts;
+      }
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const organization = await this.findActiveInScope(caller, id, manager, true);
+      await manager.update(Organization, { id: organization.id }, changes);
+      return { ...organization, ...changes };
+    });
+  }
+
+  /**
+   * Why an order of `organizationId` may not target `serverUrl`, or undefined when it may: its host
+   * must be in the list of the organization and of every ancestor that has one (docs/credentials.md).
+   */
+  async serverHostRefusal(organizationId: number, serverUrl: string, manager: EntityManager = this.dataSource.manager): Promise<string | undefined> {
+    const host = serverHostOf(serverUrl);
+    const lists: { id: number; hosts: string[] }[] = await manager.query(
+      `SELECT o.id, o.allowed_server_hosts AS hosts
+         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
+        WHERE target.id = $1 AND o.allowed_server_hosts IS NOT NULL
+        ORDER BY cardinality(o.ancestor_ids) DESC`,
+      [organizationId],
+    );
+    const refusing = lists.find((list) => !hostAllowedBy(host, list.hosts));
+    if (!refusing) return undefined;
+    return (
+      `its host ${JSON.stringify(host)} is not in the allowedServerHosts of organization ${refusing.id}; ` +
+      "an order's server must be allowed by the list of its organization and of every ancestor that has one"
+    );
+  }
+
+  /** Whether the organization or one of its ancestors is disabled. */
+  async disabledOnPath(organizationId: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const [row]: { disabled: boolean | null }[] = await manager.query(
+      `SELECT bool_or(o.disabled_at IS NOT NULL) AS disabled
+         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
+        WHERE target.id = $1`,
+      [organizationId],
+    );
+    return row?.disabled !== false;
   }
 
   /** Disables the organization and its whole subtree in one statement; their data stays readable above. */

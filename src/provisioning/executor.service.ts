@@ -23,7 +23,7 @@ interface Running {
 }
 
 /**
- * The executor (issue 5): every EXECUTOR_POLL_MS it claims due orders into a lease kept alive by a
+ * The executor (docs/provisioning.md, "The executor"): every EXECUTOR_POLL_MS it claims due orders into a lease kept alive by a
  * heartbeat, at most EXECUTOR_CONCURRENCY at once, and runs them. An order whose instance died is
  * claimed again once its lease (LEASE_SECONDS) has run out. EXECUTOR_ENABLED=false registers nothing
  * (an API-only instance). On shutdown it stops claiming, lets running steps finish for a bounded

@@ -324,4 +324,15 @@ export class OrderJournal {
       });
     });
   }
+
+  /** Whether the organization or any of its ancestors is disabled (a missing organization counts as disabled). */
+  async organizationDisabled(organizationId: number): Promise<boolean> {
+    const [row]: { disabled: boolean | null }[] = await this.dataSource.query(
+      `SELECT bool_or(o.disabled_at IS NOT NULL) AS disabled
+         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
+        WHERE target.id = $1`,
+      [organizationId],
+    );
+    return row?.disabled !== false;
+  }
 }

@@ -7,13 +7,13 @@ import type { OrderError } from '../orders/order.entity.js';
 import { tenantTokenAad } from '../orders/order.sealed-column.js';
 import type { Configuration } from './configuration-view.js';
 import { classifyError, type Classified } from './error-mapping.js';
-import { ExternalServices } from './external-services.js';
+import { ExternalServicesFactory, type ExternalServices } from './external-services.js';
 import { JournalWriter } from './journal-writer.js';
 import { OrderJournal, type ClaimedOrder, type JournalStep } from './order-journal.js';
 import { summarize } from './order-result.js';
 import { stepDependencies, type StepKind } from './provisioning-plan.js';
 import type { JournalView, StepContext, StepOutput, StepOutputs } from './step-context.js';
-import { DrainingError, LeaseLostError, TENANT_TOKEN_REJECTED } from './step-errors.js';
+import { DrainingError, LeaseLostError, ORGANIZATION_DISABLED, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 
@@ -54,7 +54,7 @@ class OrderFailed extends Error {
  * Attempts of one step within one run while its errors stay retryable (429/5xx/timeouts after the
  * client's own retries, or a create whose outcome is unknown). Waits of 0.5, 1, 2, 4, 8, 8, 8 s (±25 %)
  * between them: a Xelion that misbehaves for up to ~30 s does not fail the order, a longer outage does,
- * with its cause (issue 5: "429 bursts and random 500s → completes"). Each attempt looks up first.
+ * with its cause (docs/provisioning.md). Each attempt looks up first.
  */
 export const STEP_ATTEMPTS_PER_RUN = 8;
 /**
@@ -84,7 +84,7 @@ export class OrderRunner {
     private readonly journal: OrderJournal,
     private readonly box: SecretBox,
     private readonly gateways: TenantGatewayFactory,
-    private readonly services: ExternalServices,
+    private readonly services: ExternalServicesFactory,
     @Inject(SETTINGS) private readonly settings: RuntimeSettings,
     private readonly metrics: MetricsService,
   ) {}
@@ -106,18 +106,22 @@ export class OrderRunner {
       },
     );
     try {
+      const active = activeCheck(() => this.journal.organizationDisabled(order.organizationId));
+      await active();
+      const services = this.services.forOrder(order);
+      await checkCredentials(services, steps.filter((step) => !outputs.has(step.seq)));
       const token = this.openToken(order);
       const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control) });
       const journal = journalView(steps, outputs);
       const configuration = order.configuration as Configuration;
-      await this.runSteps(steps, stepDependencies(steps, configuration), outputs, writer, order, control, (step, attempt) => ({
+      await this.runSteps(steps, stepDependencies(steps, configuration), outputs, writer, order, control, active, (step, attempt) => ({
         order,
         configuration,
         step: { seq: step.seq, kind: step.kind as StepKind, subject: step.subject, name: step.name, attempt },
         firstAttempt: attempt === 1,
         journal,
         tenant,
-        services: this.services,
+        services,
       }));
       if (!holdsLease(control)) throw new LeaseLostError(order.id);
       await this.journal.completeOrder(me, order, summarize(outputs.values()));
@@ -179,6 +183,7 @@ export class OrderRunner {
     writer: JournalWriter,
     order: ClaimedOrder,
     control: RunControl,
+    active: () => Promise<void>,
     contextFor: (step: JournalStep, attempt: number) => StepContext,
   ): Promise<void> {
     const waiting = steps
@@ -194,7 +199,7 @@ export class OrderRunner {
           if (index < 0) break;
           const [step] = waiting.splice(index, 1);
           running++;
-          this.runStep(step, writer, order, control, contextFor)
+          this.runStep(step, writer, order, control, active, contextFor)
             .catch((error: unknown) => {
               stop ??= error;
             })
@@ -222,6 +227,7 @@ export class OrderRunner {
     writer: JournalWriter,
     order: ClaimedOrder,
     control: RunControl,
+    active: () => Promise<void>,
     contextFor: (step: JournalStep, attempt: number) => StepContext,
   ): Promise<void> {
     const handler = STEP_HANDLERS[step.kind as StepKind];
@@ -229,6 +235,7 @@ export class OrderRunner {
     for (let tryInRun = 1; ; tryInRun++) {
       if (!holdsLease(control)) throw new LeaseLostError(order.id);
       if (control.draining) throw new DrainingError();
+      await active();
       const attempt = await writer.begin(step.seq, step.name);
       let output: StepOutput;
       try {
@@ -256,6 +263,35 @@ export class OrderRunner {
       await writer.finish(step.seq, output as Record<string, unknown>);
       return;
     }
+  }
+}
+
+/**
+ * A check, run before each step begins, that the order's organization and its ancestors are still
+ * enabled: a disabled organization's order starts no further step and fails with
+ * ORGANIZATION_DISABLED (docs/security.md, "Disabled organizations"). Steps that begin while a check
+ * is in flight share its answer, so parallel steps cost one query.
+ */
+function activeCheck(isDisabled: () => Promise<boolean>): () => Promise<void> {
+  let inFlight: Promise<boolean> | undefined;
+  return async () => {
+    inFlight ??= isDisabled().finally(() => {
+      inFlight = undefined;
+    });
+    if (await inFlight) {
+      throw new OrderFailed({ code: ORGANIZATION_DISABLED, message: "the order's organization (or one of its ancestors) has been disabled", step: null }, null, true);
+    }
+  };
+}
+
+/** The credential groups the unfinished steps use, checked before the first of them writes anything. */
+async function checkCredentials(services: ExternalServices, unfinished: JournalStep[]): Promise<void> {
+  try {
+    await services.checkCredentials(unfinished.map((step) => step.kind as StepKind));
+  } catch (error) {
+    const classified = classifyError(error);
+    if (classified.retryable) throw error;
+    throw new OrderFailed({ code: classified.code, message: classified.message, step: null }, null, false);
   }
 }
 

@@ -2,8 +2,7 @@ import type { Configuration, ExternalNumber } from './configuration-view.js';
 
 /**
  * The journal of an order: the steps derived from its configuration when the order is created
- * (issue 5: "preflight, organization, users, lines, departments, fallbacks, opening hours, numbers,
- * phones"). The stage orders the journal (and documents what comes after what); the executor does
+ * (docs/provisioning.md, "The journal of steps"). The stage orders the journal (and documents what comes after what); the executor does
  * not wait for a whole stage: a step starts as soon as the steps it reads from are done
  * (`stepDependencies`), so that the per-tenant Xelion slots stay busy across stage boundaries. A
  * retried or taken-over order continues with its unfinished steps.

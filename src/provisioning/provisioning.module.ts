@@ -3,11 +3,11 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
 import { ExecutorService } from './executor.service.js';
-import { ExternalServices } from './external-services.js';
+import { ExternalServicesFactory } from './external-services.js';
 import { OrderJournal } from './order-journal.js';
 import { OrderRunner } from './order-runner.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
-import { XelionExternalServices } from './xelion-external-services.js';
+import { XelionExternalServicesFactory } from './xelion-external-services.js';
 import { XelionTenantGatewayFactory } from './xelion-tenant-gateway.js';
 import { XelionModule } from '../xelion/xelion.module.js';
 
@@ -22,7 +22,7 @@ import { XelionModule } from '../xelion/xelion.module.js';
     OrderJournal,
     OrderRunner,
     { provide: TenantGatewayFactory, useClass: XelionTenantGatewayFactory },
-    { provide: ExternalServices, useClass: XelionExternalServices },
+    { provide: ExternalServicesFactory, useClass: XelionExternalServicesFactory },
   ],
   exports: [ExecutorService],
 })

@@ -34,3 +34,6 @@ export class DrainingError extends Error {
 
 export const TENANT_TOKEN_REJECTED = 'TENANT_TOKEN_REJECTED';
 export const TENANT_TOKEN_REJECTED_MESSAGE = 'the tenant token was rejected';
+
+/** The order's organization or an ancestor was disabled: the order starts no further step. */
+export const ORGANIZATION_DISABLED = 'ORGANIZATION_DISABLED';

@@ -23,7 +23,7 @@ interface ClaimedMessage {
 }
 
 /**
- * Delivers the outbox (issue 6 "Delivery"). Every WEBHOOK_POLL_MS (and at once when this instance
+ * Delivers the outbox (docs/webhooks.md). Every WEBHOOK_POLL_MS (and at once when this instance
  * wrote a message), it claims due messages and sends each one outside any transaction, then records
  * the attempt and the new state in one transaction.
  *

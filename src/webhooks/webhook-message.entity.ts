@@ -11,7 +11,7 @@ export type WebhookMessageStatus = 'pending' | 'delivered' | 'failed';
 /**
  * The outbox: one row per order status change with a callback URL, written in the transaction that
  * changes the status. `mid` (an identity, so strictly increasing) is the message id of the Provisioning
- * Guide (/work/shared/seed, "Callback / Webhook": "Unique, chronological message id") and the
+ * Guide ("Callback / Webhook", docs/webhooks.md: "Unique, chronological message id") and the
  * Standard Webhooks `webhook-id`.
  */
 @Entity('webhook_messages')

@@ -1,5 +1,5 @@
 /**
- * When to try again (issue 6 "Delivery"): "retried with exponential backoff and jitter for at least
+ * When to try again (docs/webhooks.md): "retried with exponential backoff and jitter for at least
  * three days (for example: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), honouring
  * `Retry-After`". The first attempt is at once; entry i of the schedule is the delay before attempt i+2.
  */

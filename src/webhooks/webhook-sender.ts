@@ -28,7 +28,7 @@ export interface DeliveryRequest {
 }
 
 /**
- * One delivery attempt (issue 6 "Delivery"): `POST` the stored body with the Standard Webhooks
+ * One delivery attempt (docs/webhooks.md): `POST` the stored body with the Standard Webhooks
  * headers. A 2xx within the timeout (10 s) is success; anything else is a failure to retry — a 3xx
  * included, redirects are never followed — except 410 Gone, which stops delivery to that URL. The URL
  * safety rules of `POST /provision` are checked before sending and again when connecting.

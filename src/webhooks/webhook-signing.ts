@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 
 /**
- * Standard Webhooks signing (https://www.standardwebhooks.com/, issue 6 "Delivery"), written with
+ * Standard Webhooks signing (https://www.standardwebhooks.com/, docs/webhooks.md), written with
  * node:crypto only. A receiver verifies with the published `standardwebhooks` library.
  *
  * - The secret is `whsec_` + base64 of 32 random bytes; the HMAC key is the decoded bytes.

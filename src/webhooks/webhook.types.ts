@@ -1,7 +1,7 @@
 /** Order statuses, as the Provisioning Guide lists them ("NOT_STARTED | IN_PROGRESS | FAILED | COMPLETED"). */
 export type OrderStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'FAILED' | 'COMPLETED';
 
-/** What the orders code tells the outbox about one status change (issue 6 "Messages"). */
+/** What the orders code tells the outbox about one status change (docs/webhooks.md). */
 export interface OrderStatusChangeEvent {
   orderId: number;
   organizationId: number;

@@ -13,7 +13,7 @@ export { WebhooksService } from './webhooks.service.js';
 export type { OrderStatus, OrderStatusChangeEvent } from './webhook.types.js';
 
 /**
- * Webhooks (issue 6): the outbox written with every order status change, its signed, ordered, retried
+ * Webhooks (docs/webhooks.md): the outbox written with every order status change, its signed, ordered, retried
  * delivery, the per-organization signing secrets, and the message log.
  *
  * For the orders code: inject `WebhooksService` and call `enqueueStatusChange(manager, event)` inside

@@ -42,7 +42,7 @@ export class WebhooksService implements OnModuleInit {
   }
 
   /**
-   * The outbox (issue 6 "Messages"): writes the message for one order status change with `manager`,
+   * The outbox (docs/webhooks.md): writes the message for one order status change with `manager`,
    * i.e. inside the caller's transaction, so the change and its message commit or roll back together.
    * Call it for EVERY status change (including back to NOT_STARTED after a retry); without a callback
    * URL it writes nothing.

@@ -5,7 +5,9 @@ import { checkUrlSyntax, createSafeAgents, UnsafeUrlError, type SafeAgents } fro
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { tenantSemaphore } from './tenant.semaphore.js';
+import { XelionMasterClient } from './xelion-master.client.js';
 import { XelionTenantClient } from './xelion-tenant.client.js';
+import type { XelionClientOptions } from './xelion-transport.js';
 
 export interface XelionTenantAccess {
   /** `Xelion-Server-Url`, e.g. https://xelion.example.com (a trailing slash is ignored). */
@@ -52,30 +54,37 @@ export class XelionClientFactory implements OnModuleDestroy {
 
   /** Throws UnsafeUrlError for a server URL that is not http(s), has credentials or a fragment, or a bad tenant name. */
   forTenant(access: XelionTenantAccess, overrides: XelionClientOverrides = {}): XelionTenantClient {
-    const url = checkUrlSyntax(access.serverUrl);
+    return new XelionTenantClient(this.http.axiosRef, this.options(access.serverUrl, access.tenant, access.mayCall, overrides), access.token);
+  }
+
+  /**
+   * The master tenant of a multi-tenant server (`{serverUrl}/api/v1/master`): with a master session's
+   * token, or with `token: null` to log in (no Authorization header is sent then).
+   */
+  forMaster(access: { serverUrl: string; token: string | null; mayCall?: () => boolean }, overrides: XelionClientOverrides = {}): XelionMasterClient {
+    return new XelionMasterClient(this.http.axiosRef, this.options(access.serverUrl, 'master', access.mayCall, overrides), access.token);
+  }
+
+  private options(serverUrlText: string, tenant: string, mayCall: (() => boolean) | undefined, overrides: XelionClientOverrides): XelionClientOptions {
+    const url = checkUrlSyntax(serverUrlText);
     const serverUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     if (url.search !== '') throw new UnsafeUrlError('the Xelion server URL has a query string', 'syntax');
-    if (typeof access.tenant !== 'string' || access.tenant.trim() === '') throw new TypeError('the tenant name is empty');
-    const semaphore = tenantSemaphore(serverUrl, access.tenant, this.settings.xelion.maxConcurrency);
-    return new XelionTenantClient(
-      this.http.axiosRef,
-      {
-        serverUrl,
-        tenant: access.tenant,
-        timeoutMs: overrides.timeoutMs ?? this.settings.xelion.timeoutMs,
-        retryPolicy: { ...XELION_RETRY_POLICY, ...overrides.retryPolicy },
-        agents: this.agents,
-        semaphore,
-        pageSize: overrides.pageSize,
-        sleep: overrides.sleep,
-        observe: this.metrics?.observeXelion,
-        mayCall: access.mayCall,
-        listMaxItems: this.settings.xelion.listMaxItems,
-        listMaxBytes: this.settings.xelion.listMaxBytes,
-        userAgent: this.settings.instanceId ? `xelion-provisioning-service (instance ${this.settings.instanceId})` : 'xelion-provisioning-service',
-      },
-      access.token,
-    );
+    if (typeof tenant !== 'string' || tenant.trim() === '') throw new TypeError('the tenant name is empty');
+    return {
+      serverUrl,
+      tenant,
+      timeoutMs: overrides.timeoutMs ?? this.settings.xelion.timeoutMs,
+      retryPolicy: { ...XELION_RETRY_POLICY, ...overrides.retryPolicy },
+      agents: this.agents,
+      semaphore: tenantSemaphore(serverUrl, tenant, this.settings.xelion.maxConcurrency),
+      pageSize: overrides.pageSize,
+      sleep: overrides.sleep,
+      observe: this.metrics?.observeXelion,
+      mayCall,
+      listMaxItems: this.settings.xelion.listMaxItems,
+      listMaxBytes: this.settings.xelion.listMaxBytes,
+      userAgent: this.settings.instanceId ? `xelion-provisioning-service (instance ${this.settings.instanceId})` : 'xelion-provisioning-service',
+    };
   }
 
   /** The process-wide semaphore of a tenant (tests and the benchmark read its `peak`). */

@@ -363,7 +363,12 @@ describe('the admin page in Chromium', () => {
     expect(await page.getByLabel('Value', { exact: true }).inputValue()).toBe('');
     expect(await page.content()).not.toContain(secretValue);
     const stored = await app.request('GET', `/api/v1/organizations/${created.id}/credentials`, { key: reseller.key });
-    expect(stored.body.data.map((c: { key: string }) => c.key)).toEqual(['numbers.apiKey']);
+    expect(stored.body.data.map((c: { key: string; inherit: boolean }) => [c.key, c.inherit])).toEqual([['numbers.apiKey', false]]);
+    // Shared with descendants from the list, without the value.
+    await page.getByRole('button', { name: 'Share numbers.apiKey' }).click();
+    await page.getByRole('button', { name: 'Stop sharing numbers.apiKey' }).waitFor();
+    const shared = await app.request('GET', `/api/v1/organizations/${created.id}/credentials`, { key: reseller.key });
+    expect(shared.body.data.map((c: { key: string; inherit: boolean }) => [c.key, c.inherit])).toEqual([['numbers.apiKey', true]]);
 
     // Rename.
     await page.getByLabel('Name', { exact: true }).fill('Sabertooth Telecom');

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretBoxError } from '../../src/common/crypto/secret-box.js';
+import { CREDENTIAL_GROUPS } from '../../src/credentials/credential.groups.js';
 import { CredentialsService, MissingCredentialError } from '../../src/credentials/credentials.service.js';
 import { buildTree, createOrganization, type Tree } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type RequestOptions, type TestApp, type TestResponse } from '../support/test-app.js';
@@ -41,7 +42,9 @@ describe('credential values never leave the service', () => {
     // Stores and replaces, on several organizations and keys.
     await call('put own', 'PUT', creds(self.id, 'sipTrunk.password'), { key: self.key, body: { value: canary() } }, 204);
     await call('replace', 'PUT', creds(self.id, 'sipTrunk.password'), { key: self.key, body: { value: canary() } }, 204);
-    await call('put parent', 'PUT', creds(parent.id, 'numbers.apiKey'), { key: parent.key, body: { value: canary() } }, 204);
+    await call('put parent', 'PUT', creds(parent.id, 'numbers.apiKey'), { key: parent.key, body: { value: canary(), inherit: true } }, 204);
+    await call('put parent url', 'PUT', creds(parent.id, 'numbers.url'), { key: parent.key, body: { value: canary() } }, 204);
+    await call('share parent url', 'PATCH', creds(parent.id, 'numbers.url'), { key: parent.key, body: { inherit: true } }, 200);
     await call('put child', 'PUT', creds(child.id, 'numbers.apiKey'), { key: child.key, body: { value: canary() } }, 204);
     await call('put by ancestor', 'PUT', creds(child.id, 'redirection.password'), { key: ROOT_KEY, body: { value: canary() } }, 204);
     await call('put root', 'PUT', creds(tree.root.id, 'redirection.password'), { key: ROOT_KEY, body: { value: canary() } }, 204);
@@ -79,6 +82,14 @@ describe('credential values never leave the service', () => {
     }
     await call('over the limit', 'PUT', creds(full.id, 'one.more'), { key: full.key, body: { value: canary() } }, 409);
 
+    // Inherit flag changes, and their refusals.
+    await call('patch', 'PATCH', creds(self.id, 'sipTrunk.password'), { key: self.key, body: { inherit: true } }, 200);
+    await call('patch not set', 'PATCH', creds(self.id, 'not.set'), { key: self.key, body: { inherit: true } }, 404);
+    await call('patch bad body', 'PATCH', creds(self.id, 'sipTrunk.password'), { key: self.key, body: { inherit: canary() } }, 400);
+    await call('patch with value', 'PATCH', creds(self.id, 'sipTrunk.password'), { key: self.key, body: { inherit: true, value: canary() } }, 400);
+    await call('patch out of scope', 'PATCH', creds(parent.id, 'numbers.apiKey'), { key: self.key, body: { inherit: false } }, 404);
+    await call('patch disabled', 'PATCH', creds(disabled.id, 'x'), { key: self.key, body: { inherit: true } }, 409);
+
     // Deletes.
     await call('delete', 'DELETE', creds(child.id, 'numbers.apiKey'), { key: child.key }, 204);
     await call('delete again', 'DELETE', creds(child.id, 'numbers.apiKey'), { key: child.key }, 404);
@@ -88,15 +99,17 @@ describe('credential values never leave the service', () => {
 
     // Resolution for a step, and its failures: the errors carry no value either.
     const service = app.app.get(CredentialsService);
-    expect(canaries).toContain(await service.require(child.id, 'numbers.apiKey')); // the parent's, after the delete
-    const missing = await service.require(child.id, 'nothing').catch((e: unknown) => e);
+    const target = { organizationId: child.id, serverHost: 'pbx.example.com' };
+    // The parent's shared group, now that the child stores no numbers.* key of its own.
+    expect(canaries).toContain((await service.requireGroup(target, CREDENTIAL_GROUPS.numbers)).values.get('numbers.apiKey'));
+    const missing = await service.requireGroup(target, CREDENTIAL_GROUPS.park).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(MissingCredentialError);
     await app.dataSource.query(
       `UPDATE credentials SET sealed_value = (SELECT sealed_value FROM credentials WHERE organization_id = $1 AND key = 'sipTrunk.password')
         WHERE organization_id = $2 AND key = 'numbers.apiKey'`,
       [self.id, parent.id],
     );
-    const swapped = await service.resolve(child.id, 'numbers.apiKey').catch((e: unknown) => e);
+    const swapped = await service.resolveGroup(target, CREDENTIAL_GROUPS.numbers).catch((e: unknown) => e);
     expect(swapped).toBeInstanceOf(SecretBoxError);
     for (const error of [missing, swapped] as Error[]) {
       for (const value of canaries) expect(`${error.message}\n${error.stack}`).not.toContain(value);

@@ -50,7 +50,7 @@ describe('credential key rotation and rewrap', () => {
     const afterRotation = serviceWith(rotated);
     for (const [where, value] of values) {
       const [orgId, key] = where.split('/');
-      expect(await afterRotation.resolve(Number(orgId), key)).toBe(value);
+      expect(await afterRotation.resolveOwn(Number(orgId), key)).toBe(value);
     }
 
     // Interrupted after the first committed batch of 5: those 5 stay done.
@@ -66,8 +66,8 @@ describe('credential key rotation and rewrap', () => {
     ).rejects.toThrow('interrupted');
     expect(await kids()).toEqual([...Array(5).fill(keyId(KEY_B)), ...Array(7).fill(keyId(KEY_A))]);
     // Meanwhile both keys' values open.
-    expect(await afterRotation.resolve(orgs[0].id, 'k0')).toBe(values.get(`${orgs[0].id}/k0`));
-    expect(await afterRotation.resolve(orgs[2].id, 'k3')).toBe(values.get(`${orgs[2].id}/k3`));
+    expect(await afterRotation.resolveOwn(orgs[0].id, 'k0')).toBe(values.get(`${orgs[0].id}/k0`));
+    expect(await afterRotation.resolveOwn(orgs[2].id, 'k3')).toBe(values.get(`${orgs[2].id}/k3`));
 
     // Stopped by --limit: reports that it is not complete.
     const limited = await rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS, { batchSize: 5, limit: 3 });
@@ -87,10 +87,10 @@ describe('credential key rotation and rewrap', () => {
     const onlyB = serviceWith(new SecretBox(KEY_B, []));
     for (const [where, value] of values) {
       const [orgId, key] = where.split('/');
-      expect(await onlyB.resolve(Number(orgId), key)).toBe(value);
+      expect(await onlyB.resolveOwn(Number(orgId), key)).toBe(value);
     }
     // The running app, still on KEY_A alone, cannot: it names the unknown key id.
-    await expect(app.app.get(CredentialsService).resolve(orgs[0].id, 'k0')).rejects.toThrow(keyId(KEY_B));
+    await expect(app.app.get(CredentialsService).resolveOwn(orgs[0].id, 'k0')).rejects.toThrow(keyId(KEY_B));
   });
 
   it('rewraps any registered sealed column: AAD from the id column, NULLs skipped', async () => {
@@ -132,6 +132,6 @@ describe('credential key rotation and rewrap', () => {
     expect(result.columns[0].failed).toEqual([{ id: victim.id, reason: expect.stringMatching(/key id/) }]);
     expect(result.columns.at(-1)).toEqual({ column: 'no_such_table.secret', present: false, resealed: 0, failed: [] });
     expect((await kids()).filter((kid) => kid === keyId(KEY_C))).toHaveLength(11);
-    expect(await serviceWith(new SecretBox(KEY_C, [])).resolve(org.id, 'k3')).toBe(values.get(`${org.id}/k3`));
+    expect(await serviceWith(new SecretBox(KEY_C, [])).resolveOwn(org.id, 'k3')).toBe(values.get(`${org.id}/k3`));
   });
 });

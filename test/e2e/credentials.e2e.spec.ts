@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keyId, SecretBox, SecretBoxError } from '../../src/common/crypto/secret-box.js';
+import { CREDENTIAL_GROUPS } from '../../src/credentials/credential.groups.js';
 import { CredentialsService, MissingCredentialError } from '../../src/credentials/credentials.service.js';
+import { ExternalServicesFactory } from '../../src/provisioning/external-services.js';
 import { buildTree, createOrganization, type Tree } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -36,7 +38,7 @@ describe('organization credentials', () => {
       expect(before.status).toBe(200);
       expect(before.body.nextCursor).toBeNull();
       expect(before.body.data.map((c: { key: string }) => c.key)).toEqual(['numbers.url', 'sipTrunk.password']);
-      expect(Object.keys(before.body.data[0]).sort()).toEqual(['createdAt', 'key', 'updatedAt']);
+      expect(Object.keys(before.body.data[0]).sort()).toEqual(['createdAt', 'inherit', 'key', 'updatedAt']);
       expect(before.text).not.toContain('first-value');
 
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -45,7 +47,7 @@ describe('organization credentials', () => {
       const [b, a] = [before, after].map((r) => r.body.data.find((c: { key: string }) => c.key === 'sipTrunk.password'));
       expect(a.createdAt).toBe(b.createdAt);
       expect(new Date(a.updatedAt).getTime()).toBeGreaterThan(new Date(b.updatedAt).getTime());
-      expect(await credentials.resolve(org.id, 'sipTrunk.password')).toBe('second-value');
+      expect(await credentials.resolveOwn(org.id, 'sipTrunk.password')).toBe('second-value');
 
       // The row holds only the sealed value, under the current key.
       const row = await stored(org.id, 'sipTrunk.password');
@@ -57,7 +59,7 @@ describe('organization credentials', () => {
       expect(gone.status).toBe(404);
       expect(gone.body.message).toBe(`credential "sipTrunk.password" is not set for organization ${org.id}`);
       expect((await app.request('GET', path(org.id), { key: org.key })).body.data).toHaveLength(1);
-      expect(await credentials.resolve(org.id, 'sipTrunk.password')).toBeUndefined();
+      expect(await credentials.resolveOwn(org.id, 'sipTrunk.password')).toBeUndefined();
     });
 
     it('enforces the key name rule with a 400 that states it', async () => {
@@ -75,7 +77,7 @@ describe('organization credentials', () => {
     it('accepts values of 1 to 4,096 characters, strings only', async () => {
       expect((await put(tree.self.key, tree.self.id, 'long', { value: 'x'.repeat(4096) })).status).toBe(204);
       expect((await put(tree.self.key, tree.self.id, 'unicode', { value: '☎'.repeat(4096) })).status).toBe(204);
-      expect(await credentials.resolve(tree.self.id, 'unicode')).toBe('☎'.repeat(4096));
+      expect(await credentials.resolveOwn(tree.self.id, 'unicode')).toBe('☎'.repeat(4096));
       const cases: [unknown, string][] = [
         [{ value: 'x'.repeat(4097) }, 'value must be 1 to 4096 characters'],
         [{ value: '' }, 'value must be 1 to 4096 characters'],
@@ -139,100 +141,220 @@ describe('organization credentials', () => {
     });
   });
 
-  describe('resolution along the tree', () => {
-    it('uses the own value, else the nearest ancestor that has the key; deleting falls back again', async () => {
-      const key = 'numbers.apiKey';
-      expect(await credentials.resolve(tree.child.id, key)).toBeUndefined();
-      await put(ROOT_KEY, tree.root.id, key, { value: 'root-value' });
-      await put(tree.grandparent.key, tree.grandparent.id, key, { value: 'distributor-value' });
-      expect(await credentials.resolve(tree.child.id, key)).toBe('distributor-value');
-      expect(await credentials.resolve(tree.sibling.id, key)).toBe('distributor-value');
-      expect(await credentials.resolve(tree.root.id, key)).toBe('root-value');
-      expect(await credentials.resolve(tree.unrelated.id, key)).toBe('root-value');
+  describe('allowedServerHosts', () => {
+    const org = (id: number) => `/api/v1/organizations/${id}`;
 
-      await put(tree.self.key, tree.self.id, key, { value: 'reseller-override' });
-      expect(await credentials.resolve(tree.self.id, key)).toBe('reseller-override');
-      expect(await credentials.resolve(tree.child.id, key)).toBe('reseller-override');
-      expect(await credentials.resolve(tree.sibling.id, key)).toBe('distributor-value');
-      expect(await credentials.resolve(tree.parent.id, key)).toBe('distributor-value');
+    it('is set, shown (GET, me), kept on rename and removed with null; a bad entry is a 400 naming it', async () => {
+      const target = await createOrganization(app, tree.self.key, 'hosts', tree.self.id);
+      const set = await app.request('PATCH', org(target.id), { key: tree.self.key, body: { allowedServerHosts: ['PBX.example.com', '*.Example.net', '[::1]', '127.0.0.1', 'pbx.example.com'] } });
+      expect(set.status, set.text).toBe(200);
+      expect(set.body.allowedServerHosts).toEqual(['pbx.example.com', '*.example.net', '::1', '127.0.0.1']);
+      expect((await app.request('GET', org(target.id), { key: tree.self.key })).body.allowedServerHosts).toEqual(set.body.allowedServerHosts);
+      expect((await app.request('GET', '/api/v1/organizations/me', { key: target.key })).body.allowedServerHosts).toEqual(set.body.allowedServerHosts);
+      const renamed = await app.request('PATCH', org(target.id), { key: target.key, body: { name: 'hosts renamed' } });
+      expect(renamed.body).toMatchObject({ name: 'hosts renamed', allowedServerHosts: set.body.allowedServerHosts });
 
-      await put(tree.child.key, tree.child.id, key, { value: 'child-own' });
-      expect(await credentials.resolve(tree.child.id, key)).toBe('child-own');
+      const cases: [unknown, string, string][] = [
+        [['pbx.example.com', 'pbx.example.com:443'], 'allowedServerHosts[1]', 'allowedServerHosts[1] "pbx.example.com:443" is not acceptable'],
+        [['https://pbx.example.com'], 'allowedServerHosts[0]', 'allowedServerHosts[0] "https://pbx.example.com" is not acceptable'],
+        [['*'], 'allowedServerHosts[0]', 'allowedServerHosts[0] "*" is not acceptable'],
+        [['*.com'], 'allowedServerHosts[0]', 'allowedServerHosts[0] "*.com" is not acceptable'],
+        [['a.example.com', 'evil.*.example.com'], 'allowedServerHosts[1]', 'allowedServerHosts[1] "evil.*.example.com" is not acceptable'],
+        ['pbx.example.com', 'allowedServerHosts', 'allowedServerHosts must be an array of strings or null'],
+        [[42], 'allowedServerHosts', 'each entry of allowedServerHosts must be a string'],
+        [Array.from({ length: 101 }, (_, i) => `h${i}.example.com`), 'allowedServerHosts', 'allowedServerHosts must have at most 100 entries'],
+      ];
+      for (const [allowedServerHosts, field, message] of cases) {
+        const refused = await app.request('PATCH', org(target.id), { key: tree.self.key, body: { allowedServerHosts } });
+        expect(refused.status, JSON.stringify(allowedServerHosts).slice(0, 60)).toBe(400);
+        const detail = (refused.body.details as { field: string; message: string }[]).find((d) => d.message.includes(message));
+        expect(detail?.field, refused.text).toBe(field);
+      }
+      expect((await app.request('PATCH', org(target.id), { key: tree.self.key, body: {} })).status).toBe(400);
+      expect((await app.request('PATCH', org(target.id), { key: tree.self.key, body: { allowedServerHosts: ['x.example'], other: 1 } })).status).toBe(400);
+      expect((await app.request('GET', org(target.id), { key: tree.self.key })).body.allowedServerHosts).toEqual(set.body.allowedServerHosts);
 
-      await app.request('DELETE', path(tree.self.id, key), { key: tree.self.key });
-      expect(await credentials.resolve(tree.self.id, key)).toBe('distributor-value');
-      expect(await credentials.resolve(tree.child.id, key)).toBe('child-own');
-      expect(await credentials.resolve(999_999, key)).toBeUndefined();
+      // Only from above: a child cannot touch its parent's list.
+      expect((await app.request('PATCH', org(tree.self.id), { key: tree.child.key, body: { allowedServerHosts: null } })).status).toBe(404);
+      const cleared = await app.request('PATCH', org(target.id), { key: target.key, body: { allowedServerHosts: null } });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body.allowedServerHosts).toBeNull();
+    });
+  });
+
+  describe('the inherit flag', () => {
+    it('PUT without inherit: a new key is not shared, a replaced key keeps its flag; PATCH changes it alone; the list shows it', async () => {
+      const org = await createOrganization(app, tree.self.key, 'inherit flag', tree.self.id);
+      const flags = async () =>
+        Object.fromEntries((await app.request('GET', path(org.id), { key: org.key })).body.data.map((c: { key: string; inherit: boolean }) => [c.key, c.inherit]));
+      expect((await put(org.key, org.id, 'numbers.url', { value: 'https://n.example' })).status).toBe(204);
+      expect((await put(org.key, org.id, 'numbers.apiKey', { value: 'k1', inherit: true })).status).toBe(204);
+      expect(await flags()).toEqual({ 'numbers.apiKey': true, 'numbers.url': false });
+      expect((await put(org.key, org.id, 'numbers.apiKey', { value: 'k2' })).status).toBe(204);
+      expect((await put(org.key, org.id, 'numbers.url', { value: 'https://n2.example' })).status).toBe(204);
+      expect(await flags()).toEqual({ 'numbers.apiKey': true, 'numbers.url': false });
+      expect((await put(org.key, org.id, 'numbers.apiKey', { value: 'k3', inherit: false })).status).toBe(204);
+      expect(await flags()).toEqual({ 'numbers.apiKey': false, 'numbers.url': false });
+
+      const before = (await app.request('GET', path(org.id), { key: org.key })).body.data.find((c: { key: string }) => c.key === 'numbers.url');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const patched = await app.request('PATCH', path(org.id, 'numbers.url'), { key: org.key, body: { inherit: true } });
+      expect(patched.status, patched.text).toBe(200);
+      expect(patched.body).toEqual({ key: 'numbers.url', inherit: true, createdAt: before.createdAt, updatedAt: before.updatedAt });
+      expect(await flags()).toEqual({ 'numbers.apiKey': false, 'numbers.url': true });
+      expect((await app.request('PATCH', path(tree.self.id, 'numbers.url'), { key: org.key, body: { inherit: true } })).status).toBe(404);
+      expect((await app.request('PATCH', path(org.id, 'not.set'), { key: org.key, body: { inherit: true } })).status).toBe(404);
+      for (const body of [{}, { inherit: 'true' }, { inherit: 1 }, { inherit: null }, { inherit: true, value: 'x' }]) {
+        const refused = await app.request('PATCH', path(org.id, 'numbers.url'), { key: org.key, body });
+        expect(refused.status, JSON.stringify(body)).toBe(400);
+      }
+      expect((await put(org.key, org.id, 'numbers.url', { value: 'v', inherit: 'yes' })).status).toBe(400);
+      expect((await app.request('PATCH', path(tree.disabled.id, 'x'), { key: tree.self.key, body: { inherit: true } })).status).toBe(409);
+    });
+  });
+
+  describe('groups along the tree', () => {
+    const numbers = CREDENTIAL_GROUPS.numbers;
+    const trunk = CREDENTIAL_GROUPS.sipTrunk;
+    const target = (organizationId: number, serverHost = 'pbx.example.com') => ({ organizationId, serverHost });
+    const values = async (organizationId: number, group = numbers, serverHost?: string): Promise<Record<string, string | number> | undefined> => {
+      const resolved = await credentials.resolveGroup(target(organizationId, serverHost), group);
+      return resolved && { owner: resolved.ownerId, ...Object.fromEntries(resolved.values) };
+    };
+    /** A fresh chain distributor → reseller → customer below `self`. */
+    async function chain(label: string) {
+      const distributor = await createOrganization(app, tree.self.key, `${label} distributor`, tree.self.id);
+      const reseller = await createOrganization(app, distributor.key, `${label} reseller`, distributor.id);
+      const customer = await createOrganization(app, reseller.key, `${label} customer`, reseller.id);
+      return { distributor, reseller, customer };
+    }
+    const putGroup = async (org: { id: number; key: string }, entries: Record<string, string>, inherit?: boolean) => {
+      for (const [key, value] of Object.entries(entries)) expect((await put(org.key, org.id, key, { value, inherit })).status).toBe(204);
+    };
+
+    it("uses the organization's own complete group; a partial own group fails naming the missing key and is never completed from above", async () => {
+      const { distributor, customer } = await chain('own');
+      await putGroup(distributor, { 'numbers.url': 'https://d.example', 'numbers.apiKey': 'd-secret' }, true);
+      expect(await values(customer.id)).toEqual({ owner: distributor.id, 'numbers.url': 'https://d.example', 'numbers.apiKey': 'd-secret' });
+
+      // The attack: the customer sets only the URL. It must not get the distributor's apiKey with it.
+      await putGroup(customer, { 'numbers.url': 'https://attacker.example' });
+      const error = await credentials.resolveGroup(target(customer.id), numbers).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MissingCredentialError);
+      expect((error as MissingCredentialError).key).toBe('numbers.apiKey');
+      expect((error as Error).message).toBe(
+        `credential "numbers.apiKey" is not set for organization ${customer.id}, which stores other numbers.* keys: a group is used whole from one organization, never completed with an ancestor's keys`,
+      );
+      expect((error as Error).message).not.toContain('d-secret');
+
+      await putGroup(customer, { 'numbers.apiKey': 'c-secret' });
+      expect(await values(customer.id)).toEqual({ owner: customer.id, 'numbers.url': 'https://attacker.example', 'numbers.apiKey': 'c-secret' });
+      // Deleting one key of the own group does not fall back to the ancestor's group: the own group is partial.
+      expect((await app.request('DELETE', path(customer.id, 'numbers.apiKey'), { key: customer.key })).status).toBe(204);
+      await expect(credentials.resolveGroup(target(customer.id), numbers)).rejects.toThrow(/"numbers\.apiKey"/);
+      // Deleting the whole own group does.
+      expect((await app.request('DELETE', path(customer.id, 'numbers.url'), { key: customer.key })).status).toBe(204);
+      expect((await values(customer.id))?.owner).toBe(distributor.id);
     });
 
-    it('decrypts exactly one value, the one returned', async () => {
-      const key = 'redirection.password';
-      for (const org of [tree.root, tree.grandparent, tree.parent, tree.self]) {
-        await put(org.key, org.id, key, { value: `value-of-${org.id}` });
-      }
+    it('inherits only a complete group whose every stored key is shared, from the nearest such ancestor', async () => {
+      const { distributor, reseller, customer } = await chain('share');
+      await putGroup(distributor, { 'numbers.url': 'https://d.example', 'numbers.apiKey': 'd-secret' }, true);
+      // The reseller's group is complete but not shared: skipped.
+      await putGroup(reseller, { 'numbers.url': 'https://r.example', 'numbers.apiKey': 'r-secret' });
+      expect((await values(customer.id))?.owner).toBe(distributor.id);
+      // Its own orders use it all the same.
+      expect((await values(reseller.id))?.owner).toBe(reseller.id);
+      // One key shared out of two: still skipped.
+      expect((await app.request('PATCH', path(reseller.id, 'numbers.apiKey'), { key: reseller.key, body: { inherit: true } })).status).toBe(200);
+      expect((await values(customer.id))?.owner).toBe(distributor.id);
+      // Both shared: the nearest wins.
+      expect((await app.request('PATCH', path(reseller.id, 'numbers.url'), { key: reseller.key, body: { inherit: true } })).status).toBe(200);
+      expect(await values(customer.id)).toEqual({ owner: reseller.id, 'numbers.url': 'https://r.example', 'numbers.apiKey': 'r-secret' });
+      // A shared but incomplete group is skipped (never completed from the next ancestor).
+      expect((await app.request('DELETE', path(reseller.id, 'numbers.apiKey'), { key: reseller.key })).status).toBe(204);
+      expect((await values(customer.id))?.owner).toBe(distributor.id);
+      // Nobody shares: nothing, and requireGroup names the first key.
+      await app.dataSource.query(`UPDATE credentials SET inherit = false WHERE organization_id = $1`, [distributor.id]);
+      expect(await values(customer.id)).toBeUndefined();
+      await expect(credentials.requireGroup(target(customer.id), numbers)).rejects.toThrow(
+        `credential "numbers.url" is not set for organization ${customer.id} (nor the rest of its numbers.* group), and no ancestor shares a complete numbers.* group with it`,
+      );
+      // An optional key added without inherit unshares the group too.
+      await app.dataSource.query(`UPDATE credentials SET inherit = true WHERE organization_id = $1`, [distributor.id]);
+      expect((await values(customer.id))?.owner).toBe(distributor.id);
+    });
+
+    it("sends an inherited SIP trunk only to a server in its owner's allowedServerHosts", async () => {
+      const { distributor, reseller, customer } = await chain('trunk');
+      const trunkValues = { 'sipTrunk.providerName': 'P', 'sipTrunk.host': 'sip.d.example', 'sipTrunk.account': 'acc', 'sipTrunk.password': 'trunk-secret' };
+      await putGroup(distributor, { ...trunkValues, 'sipTrunk.port': '5061' }, true);
+      // Its own orders: no list needed.
+      expect((await values(distributor.id, trunk, 'anything.example'))?.owner).toBe(distributor.id);
+      // An owner without a list gives its trunk to no descendant's order.
+      expect(await values(customer.id, trunk, 'pbx.example.com')).toBeUndefined();
+      const patch = (org: { id: number; key: string }, allowedServerHosts: string[] | null) =>
+        app.request('PATCH', `/api/v1/organizations/${org.id}`, { key: org.key, body: { allowedServerHosts } });
+      expect((await patch(distributor, ['pbx.example.com', '*.d.example'])).status).toBe(200);
+      expect((await values(customer.id, trunk, 'pbx.example.com'))?.owner).toBe(distributor.id);
+      expect((await values(customer.id, trunk, 'x.d.example'))?.['sipTrunk.port']).toBe('5061');
+      expect(await values(customer.id, trunk, 'attacker.example')).toBeUndefined();
+      // The reseller's (the descendant's) own list does not widen the owner's.
+      expect((await patch(reseller, ['attacker.example'])).status).toBe(200);
+      expect(await values(customer.id, trunk, 'attacker.example')).toBeUndefined();
+      // numbers.* is not server-bound: no list involved.
+      await putGroup(distributor, { 'numbers.url': 'https://d.example', 'numbers.apiKey': 'd-secret' }, true);
+      expect((await values(customer.id, numbers, 'attacker.example'))?.owner).toBe(distributor.id);
+      // A distributor that drops its list stops giving the trunk.
+      expect((await patch(distributor, null)).status).toBe(200);
+      expect(await values(customer.id, trunk, 'pbx.example.com')).toBeUndefined();
+    });
+
+    it("keeps a run's group with the organization that first supplied it: keys read one by one are never mixed", async () => {
+      const { distributor, customer } = await chain('pinned');
+      const trunkValues = { 'sipTrunk.providerName': 'P', 'sipTrunk.host': 'sip.d.example', 'sipTrunk.account': 'd-account', 'sipTrunk.password': 'd-password' };
+      await putGroup(distributor, trunkValues, true);
+      expect((await app.request('PATCH', `/api/v1/organizations/${distributor.id}`, { key: distributor.key, body: { allowedServerHosts: ['pbx.example.com'] } })).status).toBe(200);
+      const services = app.app.get(ExternalServicesFactory).forOrder({ organizationId: customer.id, serverUrl: 'https://pbx.example.com' });
+      expect(await services.requireCredential(customer.id, 'sipTrunk.host')).toBe('sip.d.example');
+      // The customer now stores a complete trunk of its own: this run must not take its password next to the distributor's host.
+      await putGroup(customer, { ...trunkValues, 'sipTrunk.host': 'sip.attacker.example', 'sipTrunk.password': 'c-password' });
+      const error = await services.requireCredential(customer.id, 'sipTrunk.password').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'CREDENTIALS_CHANGED' });
+      expect((error as Error).message).toBe('the sipTrunk.* credentials that apply to this order changed while it ran; retry the order');
+      // A new run (a retry) takes the customer's own group.
+      const next = app.app.get(ExternalServicesFactory).forOrder({ organizationId: customer.id, serverUrl: 'https://pbx.example.com' });
+      expect(await next.requireCredential(customer.id, 'sipTrunk.password')).toBe('c-password');
+      // The services of one order never answer for another organization.
+      await expect(next.requireCredential(distributor.id, 'sipTrunk.password')).rejects.toThrow(/asked for an order of organization/);
+    });
+
+    it('decrypts only the values of the organization that supplies the group', async () => {
+      const { distributor, reseller, customer } = await chain('decrypt');
+      await putGroup(distributor, { 'numbers.url': 'https://d.example', 'numbers.apiKey': 'd-secret' }, true);
+      await putGroup(reseller, { 'numbers.url': 'https://r.example', 'numbers.apiKey': 'r-secret' }, true);
       const box = app.app.get(SecretBox);
       const open = vi.spyOn(box, 'open');
       try {
-        expect(await credentials.resolve(tree.child.id, key)).toBe(`value-of-${tree.self.id}`);
-        expect(open).toHaveBeenCalledTimes(1);
-        expect(await credentials.resolve(tree.child.id, 'not.there')).toBeUndefined();
-        expect(open).toHaveBeenCalledTimes(1);
-      } finally {
-        open.mockRestore();
-      }
-    });
-
-    it('resolves several keys in one query, each from its nearest owner, decrypting only those returned', async () => {
-      await put(tree.grandparent.key, tree.grandparent.id, 'many.a', { value: 'a-from-distributor' });
-      await put(tree.self.key, tree.self.id, 'many.a', { value: 'a-from-reseller' });
-      await put(tree.parent.key, tree.parent.id, 'many.b', { value: 'b-from-parent' });
-      const box = app.app.get(SecretBox);
-      const open = vi.spyOn(box, 'open');
-      try {
-        const values = await credentials.resolveMany(tree.child.id, ['many.a', 'many.b', 'many.missing']);
-        expect(Object.fromEntries(values)).toEqual({ 'many.a': 'a-from-reseller', 'many.b': 'b-from-parent' });
+        expect((await values(customer.id))?.owner).toBe(reseller.id);
+        expect(open).toHaveBeenCalledTimes(2);
+        expect(await values(customer.id, CREDENTIAL_GROUPS.park)).toBeUndefined();
         expect(open).toHaveBeenCalledTimes(2);
       } finally {
         open.mockRestore();
       }
-      await expect(credentials.requireMany(tree.child.id, ['many.a', 'many.missing', 'many.b'])).rejects.toThrow(/"many\.missing"/);
-      expect(Object.fromEntries(await credentials.requireMany(tree.sibling.id, ['many.a']))).toEqual({ 'many.a': 'a-from-distributor' });
     });
 
-    it('skips disabled organizations, including the organization itself', async () => {
-      const key = 'sipTrunk.host';
-      const reseller = await createOrganization(app, tree.self.key, 'to be disabled', tree.self.id);
-      const customer = await createOrganization(app, reseller.key, 'below disabled', reseller.id);
-      await put(tree.self.key, tree.self.id, key, { value: 'self-host' });
-      await put(reseller.key, reseller.id, key, { value: 'reseller-host' });
-      await put(customer.key, customer.id, 'only.customer', { value: 'customer-only' });
-      expect(await credentials.resolve(customer.id, key)).toBe('reseller-host');
-
-      expect((await app.request('DELETE', `/api/v1/organizations/${reseller.id}`, { key: tree.self.key })).status).toBe(204);
-      // reseller and (by cascade) customer are disabled: their own rows are no longer used.
-      expect(await credentials.resolve(reseller.id, key)).toBe('self-host');
-      expect(await credentials.resolve(customer.id, key)).toBe('self-host');
-      expect(await credentials.resolve(customer.id, 'only.customer')).toBeUndefined();
-      // An ancestor disabled above an enabled organization (not reachable through the API, where
-      // disabling cascades) is skipped too.
-      const other = await createOrganization(app, tree.self.key, 'enabled below disabled', tree.self.id);
-      await put(other.key, other.id, 'x.y', { value: 'own' });
-      await app.dataSource.query('UPDATE organizations SET disabled_at = now() WHERE id = $1', [tree.self.id]);
-      try {
-        expect(await credentials.resolve(other.id, key)).toBeUndefined();
-        expect(await credentials.resolve(other.id, 'x.y')).toBe('own');
-      } finally {
-        await app.dataSource.query('UPDATE organizations SET disabled_at = NULL WHERE id = $1', [tree.self.id]);
-      }
-      expect(await credentials.resolve(other.id, key)).toBe('self-host');
-    });
-
-    it('require() names the missing key and organization', async () => {
-      await put(tree.self.key, tree.self.id, 'numbers.url', { value: 'https://n.example' });
-      expect(await credentials.require(tree.child.id, 'numbers.url')).toBe('https://n.example');
-      const error = await credentials.require(tree.sibling.id, 'numbers.nothing').catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(MissingCredentialError);
-      expect((error as Error).message).toBe(`credential "numbers.nothing" is not set for organization ${tree.sibling.id} or its ancestors`);
+    it('never uses the rows of a disabled organization', async () => {
+      const { distributor, reseller, customer } = await chain('disabled');
+      await putGroup(distributor, { 'numbers.url': 'https://d.example', 'numbers.apiKey': 'd-secret' }, true);
+      await putGroup(reseller, { 'numbers.url': 'https://r.example', 'numbers.apiKey': 'r-secret' }, true);
+      await putGroup(customer, { 'only.customer': 'customer-only' });
+      expect((await values(customer.id))?.owner).toBe(reseller.id);
+      expect(await credentials.resolveOwn(customer.id, 'only.customer')).toBe('customer-only');
+      expect((await app.request('DELETE', `/api/v1/organizations/${reseller.id}`, { key: distributor.key })).status).toBe(204);
+      expect((await values(customer.id))?.owner).toBe(distributor.id);
+      expect(await credentials.resolveOwn(customer.id, 'only.customer')).toBeUndefined();
     });
   });
 
@@ -251,25 +373,25 @@ describe('organization credentials', () => {
         b.id,
         'sipTrunk.password',
       ]);
-      await expect(credentials.resolve(b.id, 'sipTrunk.password')).rejects.toThrow(SecretBoxError);
+      await expect(credentials.resolveOwn(b.id, 'sipTrunk.password')).rejects.toThrow(SecretBoxError);
       // ... nor under another key name of A.
       await app.dataSource.query('UPDATE credentials SET sealed_value = $1 WHERE organization_id = $2 AND key = $3', [
         rowA.sealed_value,
         a.id,
         'sipTrunk.account',
       ]);
-      await expect(credentials.resolve(a.id, 'sipTrunk.account')).rejects.toThrow(/failed authentication/);
+      await expect(credentials.resolveOwn(a.id, 'sipTrunk.account')).rejects.toThrow(/failed authentication/);
       // ... nor when the row is re-pointed at B (organization_id changed).
       await app.dataSource.query('UPDATE credentials SET organization_id = $1, key = $2 WHERE id = $3', [b.id, 'moved', rowA.id]);
-      await expect(credentials.resolve(b.id, 'moved')).rejects.toThrow(SecretBoxError);
+      await expect(credentials.resolveOwn(b.id, 'moved')).rejects.toThrow(SecretBoxError);
       await app.dataSource.query('UPDATE credentials SET organization_id = $1, key = $2 WHERE id = $3', [a.id, 'sipTrunk.password', rowA.id]);
-      expect(await credentials.resolve(a.id, 'sipTrunk.password')).toBe('password-of-a');
+      expect(await credentials.resolveOwn(a.id, 'sipTrunk.password')).toBe('password-of-a');
 
       // One changed character of the ciphertext.
       const last = rowA.sealed_value.at(-3) === 'A' ? 'B' : 'A';
       const tampered = `${rowA.sealed_value.slice(0, -3)}${last}${rowA.sealed_value.slice(-2)}`;
       await app.dataSource.query('UPDATE credentials SET sealed_value = $1 WHERE id = $2', [tampered, rowA.id]);
-      const error = await credentials.resolve(a.id, 'sipTrunk.password').catch((e: unknown) => e);
+      const error = await credentials.resolveOwn(a.id, 'sipTrunk.password').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SecretBoxError);
       expect((error as Error).message).not.toContain('password-of-a');
     });

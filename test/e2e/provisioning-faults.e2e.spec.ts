@@ -19,7 +19,8 @@ let app: TestApp;
 let org: OrgWithKey;
 
 async function putCredential(orgId: number, key: string, value: string): Promise<void> {
-  const response = await app.request('PUT', `/api/v1/organizations/${orgId}/credentials/${key}`, { key: ROOT_KEY, body: { value } });
+  // Shared with the descendants whose orders use them (docs/credentials.md).
+  const response = await app.request('PUT', `/api/v1/organizations/${orgId}/credentials/${key}`, { key: ROOT_KEY, body: { value, inherit: true } });
   expect(response.status, response.text).toBe(204);
 }
 
@@ -58,9 +59,12 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, tenants: [{ name: 'pbx1', tokens: [GOOD] }] });
   app = await startTestApp({ EXECUTOR_POLL_MS: '50' });
   org = await createOrganization(app, ROOT_KEY, 'faults');
-  // Credentials on the parent (root): the order's organization uses its nearest ancestor's.
+  // Credentials on the parent (root), shared: the order's organization uses its nearest ancestor's
+  // groups; the trunk only on a server in the root's allowedServerHosts.
   const root = (await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).body.id;
   for (const [key, value] of Object.entries(simulatorCredentials(sim, TRUNK_PASSWORD))) await putCredential(root, key, value);
+  const hosts = await app.request('PATCH', `/api/v1/organizations/${root}`, { key: ROOT_KEY, body: { allowedServerHosts: [new URL(sim.url).hostname] } });
+  expect(hosts.status, hosts.text).toBe(200);
 });
 beforeEach(() => {
   sim.reset();
@@ -153,19 +157,20 @@ describe('services beside Xelion', () => {
     expect([...sim.state.registrations.keys()].map((k) => k.replace(/[:-]/g, '').toUpperCase()).sort()).toEqual(macs.sort());
   });
 
-  it('a missing credential fails the step before it changes anything, naming the key', async () => {
+  it('a missing credential fails the order before it changes anything, naming the key', async () => {
     const lonely = await createOrganization(app, ROOT_KEY, 'no numbers');
-    // Neither the organization nor any ancestor has numbers.apiKey (the root's is removed for this test).
+    // Neither the organization nor any ancestor has a complete numbers.* group (the root's apiKey is removed for this test).
     await app.dataSource.query(`DELETE FROM credentials WHERE key = 'numbers.apiKey'`);
     try {
       const id = await provision(SMALL_OFFICE, GOOD, lonely.key);
       const failed = await waitFor(id, ['FAILED', 'COMPLETED']);
       expect(failed.error).toMatchObject({
         code: 'MISSING_CREDENTIAL',
-        step: 'numbers',
-        message: `credential "numbers.apiKey" is not set for organization ${lonely.id} or its ancestors`,
+        step: null,
+        message: `credential "numbers.url" is not set for organization ${lonely.id} (nor the rest of its numbers.* group), and no ancestor shares a complete numbers.* group with it`,
       });
       expect(sim.state.reservations.size).toBe(0);
+      expect(sim.calls('pbx1').total).toBe(0);
     } finally {
       const root = (await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).body.id;
       await putCredential(root, 'numbers.apiKey', sim.options.numbersApiKey);

@@ -171,6 +171,17 @@ export const MATRIX: MatrixEntry[] = [
     prepare: async (_app, tree) => ({ path: `/api/v1/organizations/${tree.self.id}/credentials` }),
   },
   {
+    route: 'PATCH /api/v1/organizations/:id/credentials/:key',
+    scope: 'subtree',
+    success: 200,
+    prepare: async (app, tree) => {
+      const path = `/api/v1/organizations/${tree.self.id}/credentials/matrix.patch`;
+      const stored = await app.request('PUT', path, { key: tree.self.key, body: { value: 'to be shared' } });
+      if (stored.status !== 204) throw new Error(`could not prepare a credential: ${stored.status} ${stored.text}`);
+      return { path, body: { inherit: true } };
+    },
+  },
+  {
     route: 'DELETE /api/v1/organizations/:id/credentials/:key',
     scope: 'subtree',
     success: 204,

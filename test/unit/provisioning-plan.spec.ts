@@ -117,7 +117,7 @@ describe('classifyError', () => {
   it('a missing credential names the key', () => {
     expect(classifyError(new MissingCredentialError(7, 'numbers.apiKey'))).toEqual({
       code: 'MISSING_CREDENTIAL',
-      message: 'credential "numbers.apiKey" is not set for organization 7 or its ancestors',
+      message: 'credential "numbers.apiKey" is not set for organization 7',
       retryable: false,
     });
   });

@@ -18,7 +18,7 @@ describe('loadSettings', () => {
       executor: { enabled: true, pollMs: 500, concurrency: 4, leaseSeconds: 30, maxPerOrganization: 2 },
       xelion: { maxConcurrency: 4, timeoutMs: 15000, listMaxItems: 50_000, listMaxBytes: 64 * 1024 * 1024 },
       metrics: { port: undefined, token: undefined },
-      limits: { ratePerMinute: 600, maxUnfinishedOrders: 1000, authFailuresPerMinute: 60, testPerMinute: 60 },
+      limits: { ratePerMinute: 600, maxUnfinishedOrders: 1000, authFailuresPerMinute: 60, testPerMinute: 60, maxOrganizationsPerSubtree: 10_000, maxApiKeysPerSubtree: 10_000 },
       trustProxy: false,
     });
   });
@@ -49,6 +49,10 @@ describe('loadSettings', () => {
     [{ PROVISION_TEST_PER_MINUTE: 'x' }, 'PROVISION_TEST_PER_MINUTE'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
     [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ MAX_ORGANIZATIONS_PER_SUBTREE: '-1' }, 'MAX_ORGANIZATIONS_PER_SUBTREE'],
+    [{ MAX_ORGANIZATIONS_PER_SUBTREE: 'many' }, 'MAX_ORGANIZATIONS_PER_SUBTREE'],
+    [{ MAX_API_KEYS_PER_SUBTREE: '2.5' }, 'MAX_API_KEYS_PER_SUBTREE'],
+    [{ MAX_API_KEYS_PER_SUBTREE: '10000001' }, 'MAX_API_KEYS_PER_SUBTREE'],
   ])('rejects %j naming %s', (env, variable) => {
     let error: unknown;
     try {
@@ -70,9 +74,10 @@ describe('loadSettings', () => {
   it('reads the metrics and limit settings; 0 turns a limit off', () => {
     const settings = loadSettings({ METRICS_PORT: '9464', METRICS_TOKEN: 'a-scraper-token-of-32-characters', RATE_LIMIT_PER_MINUTE: '0', MAX_UNFINISHED_ORDERS: '25' });
     expect(settings.metrics).toEqual({ port: 9464, token: 'a-scraper-token-of-32-characters' });
-    expect(settings.limits).toEqual({ ratePerMinute: 0, maxUnfinishedOrders: 25, authFailuresPerMinute: 60, testPerMinute: 60 });
+    expect(settings.limits).toMatchObject({ ratePerMinute: 0, maxUnfinishedOrders: 25, authFailuresPerMinute: 60, testPerMinute: 60 });
     expect(loadSettings({ MAX_UNFINISHED_ORDERS: '0' }).limits.maxUnfinishedOrders).toBe(0);
     expect(loadSettings({ AUTH_FAILURES_PER_MINUTE: '0', PROVISION_TEST_PER_MINUTE: '0' }).limits).toMatchObject({ authFailuresPerMinute: 0, testPerMinute: 0 });
+    expect(loadSettings({ MAX_ORGANIZATIONS_PER_SUBTREE: '0', MAX_API_KEYS_PER_SUBTREE: '7' }).limits).toMatchObject({ maxOrganizationsPerSubtree: 0, maxApiKeysPerSubtree: 7 });
   });
 
   it('EXECUTOR_MAX_PER_ORGANIZATION defaults to half of EXECUTOR_CONCURRENCY, at least 1', () => {

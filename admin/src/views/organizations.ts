@@ -283,6 +283,7 @@ function credentialsSection(organization: Organization): HTMLElement {
   const listSlot = h('div', null, h('p', null, 'Loading credentials…'));
   const key = h('input', { type: 'text', name: 'credentialKey', required: true, maxlength: 64, autocomplete: 'off', spellcheck: 'false', class: 'mono' });
   const value = h('input', { type: 'password', name: 'credentialValue', required: true, autocomplete: 'new-password', spellcheck: 'false' });
+  const inherit = h('input', { type: 'checkbox', name: 'credentialInherit' });
   const submit = h('button', { type: 'submit' }, 'Save credential');
 
   async function load(): Promise<void> {
@@ -293,10 +294,16 @@ function credentialsSection(organization: Organization): HTMLElement {
         data.length
           ? table(
               `Credentials of ${organization.name}`,
-              ['Key', 'Set', 'Last changed', ''],
-              data.map((credential) => [h('span', { class: 'mono' }, credential.key), time(credential.createdAt), time(credential.updatedAt), deleteButton(credential)]),
+              ['Key', 'Shared with descendants', 'Set', 'Last changed', ''],
+              data.map((credential) => [
+                h('span', { class: 'mono' }, credential.key),
+                shareButton(credential),
+                time(credential.createdAt),
+                time(credential.updatedAt),
+                deleteButton(credential),
+              ]),
             )
-          : h('p', null, 'No credentials of its own (values set on a parent organization apply).'),
+          : h('p', null, 'No credentials of its own (complete groups a parent organization shares apply).'),
       );
     } catch (error) {
       replace(listSlot);
@@ -304,10 +311,29 @@ function credentialsSection(organization: Organization): HTMLElement {
     }
   }
 
+  /** Shares the key with descendants' orders, or stops, without the value (docs/credentials.md). */
+  function shareButton(credential: Credential): HTMLButtonElement {
+    const label = credential.inherit ? 'Yes — stop sharing' : 'No — share';
+    const button = h('button', { type: 'button', class: 'small', 'aria-label': `${credential.inherit ? 'Stop sharing' : 'Share'} ${credential.key}` }, label);
+    button.addEventListener('click', () => {
+      void busy(button, async () => {
+        try {
+          await api('PATCH', `/api/v1/organizations/${organization.id}/credentials/${encodeURIComponent(credential.key)}`, { body: { inherit: !credential.inherit } });
+          showError(errors, null);
+          announce(`${credential.key} is ${credential.inherit ? 'no longer shared' : 'shared'}.`);
+          await load();
+        } catch (error) {
+          showError(errors, error, 'Could not change the credential: ');
+        }
+      });
+    });
+    return button;
+  }
+
   function deleteButton(credential: Credential): HTMLButtonElement {
     const button = h('button', { type: 'button', class: 'danger small', 'data-focus': `delete-${credential.key}`, 'aria-label': `Delete ${credential.key}` }, 'Delete');
     button.addEventListener('click', () => {
-      if (!window.confirm(`Delete the credential ${credential.key}? A value set on a parent organization applies again.`)) return;
+      if (!window.confirm(`Delete the credential ${credential.key}? Once none of its group is left here, a group a parent organization shares applies again.`)) return;
       void busy(button, async () => {
         try {
           await api('DELETE', `/api/v1/organizations/${organization.id}/credentials/${encodeURIComponent(credential.key)}`);
@@ -326,7 +352,12 @@ function credentialsSection(organization: Organization): HTMLElement {
   return section(
     'credentials-heading',
     'Credentials',
-    h('p', { class: 'hint' }, 'Keys for the number provider and redirection services. Values are stored encrypted and are never shown, not even here.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Keys for the number provider, redirection and SIP trunk services. Values are stored encrypted and are never shown, not even here. ' +
+        "Each service's keys are used together, from one organization; descendants' orders use a group only when every key of it is shared.",
+    ),
     h(
       'form',
       {
@@ -336,10 +367,14 @@ function credentialsSection(organization: Organization): HTMLElement {
           void busy(submit, async () => {
             try {
               const name = key.value.trim();
-              await api('PUT', `/api/v1/organizations/${organization.id}/credentials/${encodeURIComponent(name)}`, { body: { value: value.value } });
+              await api('PUT', `/api/v1/organizations/${organization.id}/credentials/${encodeURIComponent(name)}`, {
+                // Unticked: a new key is not shared and a replaced one keeps its flag (the list's button changes it).
+                body: { value: value.value, ...(inherit.checked ? { inherit: true } : {}) },
+              });
               showError(errors, null);
               value.value = '';
               key.value = '';
+              inherit.checked = false;
               announce(`Saved ${name}.`);
               await load();
             } catch (error) {
@@ -350,6 +385,7 @@ function credentialsSection(organization: Organization): HTMLElement {
       },
       field('Key', key, 'For example numbers.apiKey'),
       field('Value', value),
+      field('Share with descendants', inherit),
       submit,
     ),
     errors,

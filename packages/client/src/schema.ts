@@ -156,8 +156,8 @@ export interface paths {
         delete: operations["disableOrganization"];
         options?: never;
         head?: never;
-        /** Rename an organization */
-        patch: operations["renameOrganization"];
+        /** Rename an organization, and/or set the Xelion servers its subtree's orders may target (allowedServerHosts) */
+        patch: operations["updateOrganization"];
         trace?: never;
     };
     "/api/v1/organizations/{id}/api-keys": {
@@ -223,11 +223,12 @@ export interface paths {
         /** Store or replace a credential; the value can never be read back */
         put: operations["setCredential"];
         post?: never;
-        /** Delete a credential; ancestors’ values (if any) apply again */
+        /** Delete a credential; when its group is then gone from the organization, an ancestor’s shared group (if any) applies again */
         delete: operations["deleteCredential"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Share a credential with descendants' orders, or stop sharing it, without sending the value again */
+        patch: operations["updateCredential"];
         trace?: never;
     };
     "/api/v1/organizations/{id}/webhook-secret": {
@@ -679,6 +680,8 @@ export interface components {
         Credential: {
             /** Format: date-time */
             createdAt: string;
+            /** @description Whether descendants' orders may use this key (as part of a complete, wholly shared group) */
+            inherit: boolean;
             /** @example numbers.apiKey */
             key: string;
             /**
@@ -772,7 +775,7 @@ export interface components {
          * @description Why the order failed. TENANT_TOKEN_REJECTED and TENANT_TOKEN_UNREADABLE: retry with a new Xelion-Tenant-Token
          * @enum {string}
          */
-        OrderErrorCode: "CANCELLED" | "TENANT_TOKEN_REJECTED" | "TENANT_TOKEN_UNREADABLE" | "XELION_ERROR" | "XELION_UNAVAILABLE" | "XELION_TIMEOUT" | "XELION_LIST_TOO_LARGE" | "MISSING_CREDENTIAL" | "UNSAFE_URL" | "PHONE_IN_USE" | "NUMBER_PROVIDER_ERROR" | "NUMBER_PROVIDER_TIMEOUT" | "REDIRECTION_ERROR" | "REDIRECTION_TIMEOUT" | "INTERNAL_ERROR";
+        OrderErrorCode: "CANCELLED" | "TENANT_TOKEN_REJECTED" | "TENANT_TOKEN_UNREADABLE" | "XELION_ERROR" | "XELION_UNAVAILABLE" | "XELION_TIMEOUT" | "XELION_LIST_TOO_LARGE" | "MISSING_CREDENTIAL" | "CREDENTIALS_CHANGED" | "UNSAFE_URL" | "ORGANIZATION_DISABLED" | "PHONE_IN_USE" | "NUMBER_PROVIDER_ERROR" | "NUMBER_PROVIDER_TIMEOUT" | "REDIRECTION_ERROR" | "REDIRECTION_TIMEOUT" | "INTERNAL_ERROR";
         OrderPage: {
             /** @description Newest first; items leave out `configuration` */
             data: components["schemas"]["Order"][];
@@ -912,6 +915,14 @@ export interface components {
             serverUrl: string;
         };
         Organization: {
+            /**
+             * @description This organization's own list of allowed Xelion server hosts (ancestors' lists apply too); null: none of its own
+             * @example [
+             *       "pbx.example.com",
+             *       "*.example.net"
+             *     ]
+             */
+            allowedServerHosts: string[] | null;
             /** Format: date-time */
             createdAt: string;
             /** @description A disabled organization and its subtree cannot authenticate */
@@ -933,6 +944,13 @@ export interface components {
             data: components["schemas"]["Organization"][];
             nextCursor: string | null;
         };
+        PatchCredential: {
+            /**
+             * @description Whether descendants' orders may use this key (docs/credentials.md)
+             * @example true
+             */
+            inherit: boolean;
+        };
         Probe: {
             /**
              * @description Each check and its state
@@ -953,6 +971,11 @@ export interface components {
         };
         PutCredential: {
             /**
+             * @description Whether descendants' orders may use this key, as part of a complete group whose every key is shared (docs/credentials.md). Absent: a replaced key keeps its flag, a new key is not shared (false).
+             * @example true
+             */
+            inherit?: boolean;
+            /**
              * @description The secret. Stored encrypted; it is never returned by any endpoint.
              * @example s3cr3t
              */
@@ -970,8 +993,17 @@ export interface components {
             status: "pending";
         };
         UpdateOrganization: {
+            /**
+             * @description The Xelion servers the orders of this organization's subtree may target; each entry is an exact host name (letters, digits and "-" in dot-separated labels, ASCII/xn-- form), an IPv4 or IPv6 address, or "*." followed by a host name of at least two labels. Every list on the path to the root applies (a descendant can narrow, never widen). null: no list of its own. Inherited sipTrunk.* and park.* credentials are only sent to servers in their owner's list (docs/credentials.md).
+             * @example [
+             *       "pbx.example.com",
+             *       "*.example.net",
+             *       "127.0.0.1"
+             *     ]
+             */
+            allowedServerHosts?: string[] | null;
             /** @example Fairy Tail Telecom B.V. */
-            name: string;
+            name?: string;
         };
         WebhookAttempt: {
             /**
@@ -1863,7 +1895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description A malformed parameter or body: `details` names each problem */
+            /** @description The order's Xelion-Server-Url is no longer allowed (allowedServerHosts), or a token is needed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1894,7 +1926,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            /** @description The order is not FAILED */
+            /** @description The order is not FAILED, or its organization (or an ancestor) is disabled */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1923,7 +1955,39 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            429: components["responses"]["TooManyRequests"];
+            /** @description Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up, or a subtree on the path already holds MAX_UNFINISHED_ORDERS unfinished orders (the message says which). Wait Retry-After seconds. */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2267,6 +2331,10 @@ export interface operations {
                      * @example {
                      *       "data": [
                      *         {
+                     *           "allowedServerHosts": [
+                     *             "pbx.example.com",
+                     *             "*.example.net"
+                     *           ],
                      *           "createdAt": "2026-01-01T12:00:00.000Z",
                      *           "disabled": false,
                      *           "id": 7,
@@ -2343,6 +2411,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "allowedServerHosts": [
+                     *         "pbx.example.com",
+                     *         "*.example.net"
+                     *       ],
                      *       "createdAt": "2026-01-01T12:00:00.000Z",
                      *       "disabled": false,
                      *       "id": 7,
@@ -2383,6 +2455,35 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            /** @description The parent is disabled, or its subtree holds MAX_ORGANIZATIONS_PER_SUBTREE organizations */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2409,6 +2510,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "allowedServerHosts": [
+                     *         "pbx.example.com",
+                     *         "*.example.net"
+                     *       ],
                      *       "createdAt": "2026-01-01T12:00:00.000Z",
                      *       "disabled": false,
                      *       "id": 7,
@@ -2538,7 +2643,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    renameOrganization: {
+    updateOrganization: {
         parameters: {
             query?: never;
             header?: never;
@@ -2551,6 +2656,11 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "allowedServerHosts": [
+                 *         "pbx.example.com",
+                 *         "*.example.net",
+                 *         "127.0.0.1"
+                 *       ],
                  *       "name": "Fairy Tail Telecom B.V."
                  *     }
                  */
@@ -2568,6 +2678,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "allowedServerHosts": [
+                     *         "pbx.example.com",
+                     *         "*.example.net"
+                     *       ],
                      *       "createdAt": "2026-01-01T12:00:00.000Z",
                      *       "disabled": false,
                      *       "id": 7,
@@ -2578,7 +2692,7 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description A malformed parameter or body: `details` names each problem */
+            /** @description Neither field given, or a bad allowedServerHosts entry (named) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2609,6 +2723,35 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            /** @description Organization disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2849,6 +2992,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "createdAt": "2026-01-01T12:00:00.000Z",
+                     *           "inherit": false,
                      *           "key": "numbers.apiKey",
                      *           "updatedAt": "2026-01-01T12:00:00.000Z"
                      *         }
@@ -2936,6 +3080,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "inherit": true,
                  *       "value": "s3cr3t"
                  *     }
                  */
@@ -3153,6 +3298,140 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateCredential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                /** @description 1 to 64 characters: a letter first, then letters, digits, ".", "_" or "-" */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "inherit": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["PatchCredential"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "createdAt": "2026-01-01T12:00:00.000Z",
+                     *       "inherit": false,
+                     *       "key": "numbers.apiKey",
+                     *       "updatedAt": "2026-01-01T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Credential"];
+                };
+            };
+            /** @description Bad key name, or inherit is not a boolean */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description Organization not found, or the key is not set */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Organization disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3391,6 +3670,10 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "allowedServerHosts": [
+                     *         "pbx.example.com",
+                     *         "*.example.net"
+                     *       ],
                      *       "createdAt": "2026-01-01T12:00:00.000Z",
                      *       "disabled": false,
                      *       "id": 7,
@@ -3519,7 +3802,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedOrder"];
                 };
             };
-            /** @description A missing or malformed header (named in `details`), or an invalid configuration (every problem in `errors`) */
+            /** @description A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (every problem in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3579,7 +3862,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Too many requests: the organization has MAX_UNFINISHED_ORDERS unfinished orders already, or the API key's RATE_LIMIT_PER_MINUTE is used up (the message says which). Wait Retry-After seconds. */
+            /** @description Too many requests: the API key's RATE_LIMIT_PER_MINUTE is used up, or a subtree on the path already holds MAX_UNFINISHED_ORDERS unfinished orders (the message says which). Wait Retry-After seconds. */
             429: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];

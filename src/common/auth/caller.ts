@@ -5,5 +5,5 @@ export interface Caller {
   ancestorIds: number[];
   apiKeyId: number;
   /** The caller's organization as read while authenticating (for `GET /organizations/me`). */
-  organization: { id: number; name: string; parentId: number | null; createdAt: Date };
+  organization: { id: number; name: string; parentId: number | null; createdAt: Date; allowedServerHosts: string[] | null };
 }

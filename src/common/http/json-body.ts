@@ -32,7 +32,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance, bodyLimit: numb
       );
     }
   });
-  // Any other body type is refused before it reaches a handler; issue 3 asks for a 400 that says so.
+  // Any other body type is refused before it reaches a handler: a 400 that says so (README, "Errors").
   fastify.addContentTypeParser('*', (request, _payload, done) => {
     const type = String(request.headers['content-type'] ?? '').split(';')[0].trim() || 'none';
     done(new ApiError(HttpStatus.BAD_REQUEST, `Unsupported Content-Type "${type.slice(0, 100)}": send application/json`), undefined);

@@ -51,7 +51,7 @@ import {
 import { describeType, quote } from '../configuration.errors.js';
 
 /**
- * The structure of configuration format v1 (../shared/spec/configuration-v1.md). Rules that span the
+ * The structure of configuration format v1 (docs/configuration.md). Rules that span the
  * document (uniqueness, references, the central number, phone numbers for the organization's
  * country, opening-hours intervals) are in configuration.rules.ts. The published JSON Schema
  * (configuration.schema.ts) states the same structure; test/unit/configuration-schema.spec.ts proves it.
@@ -74,7 +74,7 @@ const holidayItem: ItemCheck = (item) =>
 
 const isNew = (object: Record<string, unknown>) => object.new === true;
 
-/** An external number (spec: "External numbers"). */
+/** An external number (the format: "External numbers"). */
 export class ExternalNumberDto {
   @ApiPropertyOptional({ default: false, description: 'true: a number still to be ordered; false: an existing number' })
   @OptionalProperty()

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
 import type { Credential } from '../credential.entity.js';
 
 export const MAX_CREDENTIAL_VALUE_LENGTH = 4096;
@@ -20,11 +20,30 @@ export class PutCredentialDto {
   @IsString({ message: 'value must be a string' })
   @Length(1, MAX_CREDENTIAL_VALUE_LENGTH, { message: `value must be 1 to ${MAX_CREDENTIAL_VALUE_LENGTH} characters` })
   value: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Whether descendants' orders may use this key, as part of a complete group whose every key is shared (docs/credentials.md). " +
+      'Absent: a replaced key keeps its flag, a new key is not shared (false).',
+    example: true,
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'inherit must be true or false' })
+  inherit?: boolean;
+}
+
+export class PatchCredentialDto {
+  @ApiProperty({ description: "Whether descendants' orders may use this key (docs/credentials.md)", example: true })
+  @IsBoolean({ message: 'inherit must be true or false' })
+  inherit: boolean;
 }
 
 export class CredentialDto {
   @ApiProperty({ example: 'numbers.apiKey' })
   key: string;
+
+  @ApiProperty({ description: "Whether descendants' orders may use this key (as part of a complete, wholly shared group)" })
+  inherit: boolean;
 
   @ApiProperty()
   createdAt: Date;
@@ -32,8 +51,8 @@ export class CredentialDto {
   @ApiProperty({ description: 'When the value was last replaced' })
   updatedAt: Date;
 
-  static from(credential: Pick<Credential, 'key' | 'createdAt' | 'updatedAt'>): CredentialDto {
-    return { key: credential.key, createdAt: credential.createdAt, updatedAt: credential.updatedAt };
+  static from(credential: Pick<Credential, 'key' | 'inherit' | 'createdAt' | 'updatedAt'>): CredentialDto {
+    return { key: credential.key, inherit: credential.inherit, createdAt: credential.createdAt, updatedAt: credential.updatedAt };
   }
 }
 

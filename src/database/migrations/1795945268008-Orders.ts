@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Provisioning orders and their step journal (issue 5). */
+/** Provisioning orders and their step journal. */
 
 export class Orders1795945268008 implements MigrationInterface {
     name = 'Orders1795945268008';

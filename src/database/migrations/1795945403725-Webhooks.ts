@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The webhook outbox, its delivery attempts and the organizations' signing secrets (issue 6). */
+/** The webhook outbox, its delivery attempts and the organizations' signing secrets. */
 
 export class Webhooks1795945403725 implements MigrationInterface {
     name = 'Webhooks1795945403725';

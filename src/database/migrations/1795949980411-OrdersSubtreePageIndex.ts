@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * A subtree's newest orders, organization by organization (issue 8, docs/benchmarks.md "Scale"): each
+ * A subtree's newest orders, organization by organization (docs/benchmarks.md, "Scale"): each
  * organization's orders newest first straight from the index, status included for the status filter.
  * It replaces the (organization_id) index, whose every use (foreign key, per-organization look-ups)
  * the (organization_id, id) index serves too.
