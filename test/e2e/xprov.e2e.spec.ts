@@ -97,6 +97,15 @@ describe('xprov', () => {
     const asChild = await runXprov(['--json', 'orgs', 'list'], { env: { XPROV_URL: app.baseUrl, XPROV_API_KEY: childKey } });
     expect(JSON.parse(asChild.stdout).data.map((org: { id: number }) => org.id)).toEqual([child.id]);
 
+    const update = await xprov(['--json', 'orgs', 'update', String(child.id), '--allowed-server-hosts', 'pbx.example.com, other.example.com']);
+    expect(update.code, update.stderr).toBe(0);
+    expect(JSON.parse(update.stdout).allowedServerHosts).toEqual(['pbx.example.com', 'other.example.com']);
+    expect((await xprov(['orgs', 'update', String(child.id)])).code).toBe(2);
+    const shared = await xprov(['credentials', 'set', String(child.id), 'numbers.apiKey', '--inherit'], 'child-numbers-key\n');
+    expect(shared.code, shared.stderr).toBe(0);
+    const childCredentials = await app.request('GET', `/api/v1/organizations/${child.id}/credentials`, { key: ROOT_KEY });
+    expect(childCredentials.body.data).toEqual([expect.objectContaining({ key: 'numbers.apiKey', inherit: true })]);
+
     // The simulator's credentials, through the CLI, for the orders below.
     for (const [name, value] of Object.entries(simulatorCredentials(sim))) {
       const set = await xprov(['credentials', 'set', String(rootId), name], `${value}\n`);

@@ -34,6 +34,37 @@ export function registerOrganizationCommands(program: Command, globals: () => Gl
       }),
     );
 
+  orgs
+    .command('update')
+    .description("rename an organization and/or set the Xelion servers its subtree's orders may target")
+    .argument('<id>', 'the organization', positiveInteger('organization id'))
+    .option('--name <name>', 'a new name')
+    .option('--allowed-server-hosts <hosts>', 'comma-separated host names (or "none" to remove the list)')
+    .action(
+      act(async (organizationId: number, flags: { name?: string; allowedServerHosts?: string }) => {
+        const options = globals();
+        if (flags.name === undefined && flags.allowedServerHosts === undefined) throw new UsageError('give --name and/or --allowed-server-hosts');
+        const hosts =
+          flags.allowedServerHosts === undefined
+            ? undefined
+            : flags.allowedServerHosts === 'none'
+              ? null
+              : flags.allowedServerHosts.split(',').map((host) => host.trim()).filter((host) => host !== '');
+        const updated = unwrap(
+          await clientFor(options).PATCH('/api/v1/organizations/{id}', {
+            params: { path: { id: organizationId } },
+            body: { ...(flags.name !== undefined ? { name: flags.name } : {}), ...(hosts !== undefined ? { allowedServerHosts: hosts } : {}) },
+          }),
+        );
+        if (options.json) printJson(updated);
+        else {
+          const allowed = updated.allowedServerHosts ? updated.allowedServerHosts.join(', ') : 'any';
+          process.stdout.write(`organization ${updated.id} "${updated.name}"; Xelion servers allowed: ${allowed}\n`);
+        }
+        return EXIT.ok;
+      }),
+    );
+
   program
     .command('keys')
     .description("an organization's API keys")
@@ -68,19 +99,20 @@ export function registerOrganizationCommands(program: Command, globals: () => Gl
     .argument('<orgId>', 'the organization', positiveInteger('organization id'))
     .argument('<key>', 'the credential key, e.g. numbers.apiKey')
     .option('--value-stdin', 'read the value from stdin (the default; kept for scripts that say so)')
+    .option('--inherit', "share it with descendants' orders (the service's inherit flag; default: not shared)")
     .action(
-      act(async (organizationId: number, key: string) => {
+      act(async (organizationId: number, key: string, flags: { inherit?: boolean }) => {
         const options = globals();
         const value = await readSecret(`value of ${key} (not echoed): `);
         if (value === '') throw new UsageError('empty value on stdin');
         unwrap(
           await clientFor(options).PUT('/api/v1/organizations/{id}/credentials/{key}', {
             params: { path: { id: organizationId, key } },
-            body: { value },
+            body: { value, ...(flags.inherit ? { inherit: true } : {}) },
           }),
         );
-        if (options.json) printJson({ organizationId, key, stored: true });
-        else process.stdout.write(`credential ${key} of organization ${organizationId} stored\n`);
+        if (options.json) printJson({ organizationId, key, stored: true, inherit: flags.inherit === true });
+        else process.stdout.write(`credential ${key} of organization ${organizationId} stored${flags.inherit ? ', shared with descendants' : ''}\n`);
         return EXIT.ok;
       }),
     );
