@@ -18,7 +18,7 @@ import { createApp } from '../src/app.js';
 import type { Configuration } from '../src/configuration/configuration.types.js';
 import { loadSettings } from '../src/config/settings.js';
 import { startSimulator } from '../tools/xelion-simulator/simulator.js';
-import { WebhookReceiver, type ReceivedWebhook } from '../test/support/webhook-receiver.js';
+import { WebhookReceiver, type ReceivedWebhook } from '../tools/testing/webhook-receiver.js';
 import { machine, writeSection } from './support/report.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 

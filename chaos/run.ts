@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { api } from '../scripts/support/api.js';
-import { WebhookReceiver } from '../test/support/webhook-receiver.js';
+import { WebhookReceiver } from '../tools/testing/webhook-receiver.js';
 import { createScratchDatabase } from '../tools/support/postgres-admin.js';
 import { projectRoot } from '../tools/support/project-root.js';
 import { mulberry32 } from '../tools/support/random.js';

@@ -17,7 +17,7 @@ import { loadSettings } from '../src/config/settings.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { api } from './support/api.js';
-import { launchBrowser, openPage } from '../test/support/browser.js';
+import { launchBrowser, openPage } from '../tools/testing/browser.js';
 
 const TENANT = 'pbx1';
 const OUT = resolve('docs/screenshots');

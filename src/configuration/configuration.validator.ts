@@ -23,7 +23,7 @@ export type ValidationResult = { valid: true; configuration: Configuration } | {
 type ClassifiedResult = { valid: true; configuration: Configuration } | { valid: false; errors: ClassifiedError[] };
 
 /** The longest the asynchronous validation keeps the event loop before it lets other work run. */
-const VALIDATION_SLICE_MS = 5;
+export const VALIDATION_SLICE_MS = 5;
 
 function plain(result: ClassifiedResult): ValidationResult {
   if (result.valid) return result;

@@ -87,7 +87,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
       const sentAt = Date.now();
       const held = new Map<number, number>();
       for (const run of this.running.values()) held.set(run.order.group, (held.get(run.order.group) ?? 0) + 1);
-      const claimed = await this.journal.claim(this.id, free, held);
+      const claimed = await this.journal.claim(this.id, free, held, [...this.running.keys()]);
       for (const order of claimed) this.start(order, this.leaseValidFrom(sentAt));
     } catch (error) {
       this.logger.error(`claiming orders failed: ${(error as Error).message}`);

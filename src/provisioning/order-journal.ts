@@ -101,9 +101,10 @@ export class OrderJournal {
    * (their instance died). SKIP LOCKED lets several instances claim at once without waiting on each other.
    * Fairness: orders of one top-level organization never hold more than EXECUTOR_MAX_PER_ORGANIZATION
    * of this instance's slots, counting the ones they hold already (`held`: group → orders running here),
-   * so that a slow or hostile server of one reseller cannot starve the others.
+   * so that a slow or hostile server of one reseller cannot starve the others. Orders still `running`
+   * here are never claimed again by this instance (a stuck run whose lease ran out: another takes it).
    */
-  async claim(me: string, limit: number, held: ReadonlyMap<number, number> = new Map()): Promise<ClaimedOrder[]> {
+  async claim(me: string, limit: number, held: ReadonlyMap<number, number> = new Map(), running: readonly number[] = []): Promise<ClaimedOrder[]> {
     // Most polls find nothing: one plain read then, instead of a transaction of three statements (a
     // poll every EXECUTOR_POLL_MS competes with the journal writes on the single embedded connection).
     // The claim below decides; an order missed here is claimed on the next tick.
@@ -114,7 +115,7 @@ export class OrderJournal {
         `WITH candidates AS (
            SELECT o.id, ${fairnessGroup('g')} AS grp
              FROM orders o JOIN organizations g ON g.id = o.organization_id
-            WHERE ${dueCondition('o.')}
+            WHERE ${dueCondition('o.')} AND NOT (o.id = ANY($7::int[]))
          ), ranked AS (
            SELECT c.id, c.grp, row_number() OVER (PARTITION BY c.grp ORDER BY c.id) AS rank FROM candidates c
          ), picked AS (
@@ -137,7 +138,7 @@ export class OrderJournal {
           WHERE o.id = due.id
          RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
                    o.tenant_token_sealed, due.previous_status, due.previous_locked_by, due.grp`,
-        [me, limit, this.lease, [...held.keys()], [...held.values()], this.settings.executor.maxPerOrganization],
+        [me, limit, this.lease, [...held.keys()], [...held.values()], this.settings.executor.maxPerOrganization, [...running]],
       ));
       for (const row of rows) {
         await this.transitions.changed(manager, {

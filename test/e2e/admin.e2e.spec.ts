@@ -5,11 +5,11 @@ import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_CSP, defaultAdminRoot } from '../../src/admin/admin-page.js';
-import { launchBrowser, openPage, type PageWatch } from '../support/browser.js';
+import { launchBrowser, openPage, type PageWatch } from '../../tools/testing/browser.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
 
 /**
  * Issue 7 end to end: the admin page served by the app at /admin, driven in headless Chromium

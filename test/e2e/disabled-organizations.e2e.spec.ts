@@ -5,7 +5,7 @@ import { startSimulator, type RunningSimulator } from '../../tools/xelion-simula
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
 
 /**
  * docs/security.md, "Disabled organizations": an order of a disabled organization (or of one below a

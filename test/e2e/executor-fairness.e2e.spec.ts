@@ -65,5 +65,13 @@ describe('OrderJournal.claim with EXECUTOR_MAX_PER_ORGANIZATION', () => {
     const next = await journal.claim('fairness-test', 8, held);
     expect(next.map((order) => order.id)).toEqual([ids.get('aGrandchild')![0]]);
     expect(next[0].group).toBe(a.id);
+
+    // An order whose lease ran out while its run is still here (stuck) is left to other instances.
+    await app.dataSource.query(`UPDATE orders SET locked_until = now() - interval '1 second' WHERE id = $1`, [ids.get('root')![0]]);
+    const rootGroup = [...groups.keys()].find((group) => group < 0)!;
+    held.set(a.id, 2);
+    held.set(rootGroup, 0);
+    expect(await journal.claim('fairness-test', 8, held, ids.get('root')!)).toEqual([]);
+    expect((await journal.claim('another-instance', 8, new Map())).map((order) => order.id)).toEqual(expect.arrayContaining(ids.get('root')!));
   });
 });

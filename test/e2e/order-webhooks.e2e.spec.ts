@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
 
 /**
  * Orders and webhooks together, through the public API only: the executor runs real orders against

@@ -6,7 +6,7 @@ import { WebhooksService, type OrderStatus } from '../../src/webhooks/webhooks.m
 import { buildTree, createOrganization, type OrgWithKey, type Tree } from '../support/factories.js';
 import { SERVER_URL } from '../support/database.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
-import { WebhookReceiver } from '../support/webhook-receiver.js';
+import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
 
 /**
  * Issue 6 end to end: a real HTTP receiver verifies every message with the `standardwebhooks` package.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   backoffDelayMs,
+  DeadlineExceededError,
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   isRetryableTransportError,
@@ -147,6 +148,29 @@ describe('withRetry', () => {
     );
     expect(result.status).toBe(503);
     expect(calls).toBe(3);
+  });
+
+  it('retries a timed-out attempt once (maxTimeouts 2 by default): the caller’s policy decides beyond that', async () => {
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls += 1;
+        throw new DeadlineExceededError(2000);
+      },
+      { policy: { ...policy, maxAttempts: 6 }, ...noSleep },
+    ).catch((caught: unknown) => caught);
+    expect(calls).toBe(2);
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    // Other retryable errors still get every attempt, and a timeout among them counts once.
+    calls = 0;
+    await withRetry(
+      async () => {
+        calls += 1;
+        throw calls === 1 ? new DeadlineExceededError(2000) : errno('ECONNRESET');
+      },
+      { policy: { ...policy, maxAttempts: 6 }, ...noSleep },
+    ).catch(() => undefined);
+    expect(calls).toBe(6);
   });
 
   it('uses the default policy when none is given', () => {
