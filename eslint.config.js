@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'admin/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', 'admin/dist/**', 'packages/*/dist/**', 'packages/client/src/schema.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

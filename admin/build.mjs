@@ -13,5 +13,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+// The page's API types come from the client package's generated declarations: build it first (incremental).
+execFileSync(process.execPath, [tsc, '-b', join(root, 'packages', 'client')], { stdio: 'inherit', cwd: root });
 execFileSync(process.execPath, [tsc, '-p', join(root, 'admin', 'tsconfig.json'), '--outDir', out], { stdio: 'inherit', cwd: root });
 cpSync(join(root, 'admin', 'static'), out, { recursive: true });

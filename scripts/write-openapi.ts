@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
 import { IN_MEMORY } from '../src/database/embedded-postgres.js';
-import { createOpenApiDocument, renderOpenApi } from '../src/openapi.js';
+import { createOpenApiDocument, DOCUMENT_SERVER_URL, renderOpenApi } from '../src/openapi.js';
 
 const OPENAPI_PATH = 'docs/openapi.json';
 
@@ -14,7 +14,7 @@ const running = await createApp(
   loadSettings({ DATA_DIR: IN_MEMORY, LOG_LEVEL: 'warn', EXECUTOR_ENABLED: 'false', ROOT_API_KEY: 'x'.repeat(32) }),
 );
 try {
-  writeFileSync(OPENAPI_PATH, renderOpenApi(createOpenApiDocument(running.app)));
+  writeFileSync(OPENAPI_PATH, renderOpenApi(createOpenApiDocument(running.app, DOCUMENT_SERVER_URL)));
   console.log(`wrote ${OPENAPI_PATH}`);
 } finally {
   await running.close();

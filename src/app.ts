@@ -7,7 +7,8 @@ import { LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdmin } from './admin/admin-page.js';
 import { AppModule } from './app.module.js';
-import { createLogger, PinoLoggerService } from './common/logging/logger.js';
+import { createLogger, PinoLoggerService, resolveLogFormat } from './common/logging/logger.js';
+import type { LogFormat } from './config/settings.js';
 import { registerJsonBodyParser } from './common/http/json-body.js';
 import { logContext } from './common/logging/request-context.js';
 import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
@@ -33,6 +34,8 @@ export interface RunningApp {
   app: NestFastifyApplication;
   settings: RuntimeSettings;
   logger: PinoLogger;
+  /** json or pretty (LOG_FORMAT, or pretty on a terminal). */
+  logFormat: LogFormat;
   /** Closes the application, then the embedded database if this process started one. */
   close(): Promise<void>;
 }
@@ -46,7 +49,8 @@ export interface CreateAppOptions {
 
 /** Decides the database and encryption key, then builds the application (not yet listening). */
 export async function createApp(settings: Settings, options: CreateAppOptions = {}): Promise<RunningApp> {
-  const logger = createLogger(settings.logLevel, options.logDestination);
+  const logFormat = resolveLogFormat(settings.logFormat, options.logDestination);
+  const logger = createLogger(settings.logLevel, options.logDestination, logFormat);
   const nestLogger = new PinoLoggerService(logger);
   Logger.overrideLogger(nestLogger);
 
@@ -117,6 +121,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       app,
       settings: runtime,
       logger,
+      logFormat,
       async close() {
         await app.close();
         await embedded?.close();

@@ -1,5 +1,7 @@
 import { createApp } from './app.js';
+import { announceStart } from './common/logging/startup-banner.js';
 import { loadSettings, SettingsError } from './config/settings.js';
+import { publicUrl } from './openapi.js';
 
 async function main(): Promise<void> {
   let settings;
@@ -14,10 +16,7 @@ async function main(): Promise<void> {
   }
   const running = await createApp(settings);
   await running.app.listen({ port: settings.port, host: settings.host });
-  const address = settings.host === '0.0.0.0' ? 'localhost' : settings.host;
-  running.logger.info(
-    `listening on http://${address}:${settings.port} (${running.settings.embedded ? `embedded database in ${settings.dataDir}` : 'PostgreSQL'}); API docs at /api/docs`,
-  );
+  announceStart(running.settings, running.logFormat, publicUrl(running.settings), running.logger);
   // SIGTERM/SIGINT: close() runs Nest's shutdown hooks — readiness turns 503, the executor stops claiming,
   // drains running steps for at most min(10 s, LEASE_SECONDS) and releases what is left, the HTTP server
   // closes, webhook deliveries in flight finish — then the embedded database closes and the process exits 0

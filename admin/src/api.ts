@@ -2,7 +2,11 @@
  * The page's only way to the service: the public API on the same origin, the API key in `X-Auth-Key`.
  * The key lives in sessionStorage only (gone when the tab closes; a sign-out removes it).
  */
-export type OrderStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'FAILED' | 'COMPLETED';
+import type { components } from '@xelion-provisioning/client/schema';
+
+// The API's types come from its OpenAPI document (packages/client, generated), never written by hand here.
+type Schemas = components['schemas'];
+export type OrderStatus = Schemas['OrderStatus'];
 export const ORDER_STATUSES: OrderStatus[] = ['NOT_STARTED', 'IN_PROGRESS', 'FAILED', 'COMPLETED'];
 
 export interface Page<T> {
@@ -10,111 +14,17 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export interface Organization {
-  id: number;
-  name: string;
-  parentId: number | null;
-  createdAt: string;
-  disabled: boolean;
-}
-
-export interface ApiKey {
-  id: number;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
-
-export interface CreatedApiKey {
-  id: number;
-  name: string;
-  key: string;
-  prefix: string;
-  createdAt: string;
-  expiresAt: string | null;
-}
-
-export interface Credential {
-  key: string;
-  /** Whether descendants' orders may use it (as part of a complete, wholly shared group). */
-  inherit: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookSecret {
-  organizationId: number;
-  secret: string;
-  createdAt: string;
-  rotatedAt: string | null;
-  previousExpiresAt: string | null;
-}
-
-export interface OrderError {
-  code: string;
-  message: string;
-  step?: string | null;
-  xelionErrorCode?: number;
-}
-
-export interface OrderResult {
-  created: Record<string, number>;
-  updated: Record<string, number>;
-  found: Record<string, number>;
-  numbersAllocated: { label: string; number: string; owner: string }[];
-  warnings: string[];
-}
-
-export interface Order {
-  id: number;
-  organizationId: number;
-  status: OrderStatus;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  tenant: { serverUrl: string; name: string };
-  callbackUrl: string | null;
-  progress: { done: number; total: number };
-  currentStep: string | null;
-  error: OrderError | null;
-  result: OrderResult | null;
-  configuration?: unknown;
-}
-
-export interface OrderStep {
-  seq: number;
-  name: string;
-  kind: string;
-  status: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
-  attempts: number;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: OrderError | null;
-  output: Record<string, unknown> | null;
-}
-
-export interface WebhookAttempt {
-  attemptedAt: string;
-  httpStatus: number | null;
-  durationMs: number;
-  error: string | null;
-}
-
-export interface WebhookMessage {
-  mid: number;
-  type: string;
-  status: 'pending' | 'delivered' | 'failed';
-  failureReason: string | null;
-  callbackUrl: string;
-  body: unknown;
-  createdAt: string;
-  deliveredAt: string | null;
-  nextAttemptAt: string | null;
-  attempts: WebhookAttempt[];
-}
+export type Organization = Schemas['Organization'];
+export type ApiKey = Schemas['ApiKey'];
+export type CreatedApiKey = Schemas['CreatedApiKey'];
+export type Credential = Schemas['Credential'];
+export type WebhookSecret = Schemas['WebhookSecret'];
+export type OrderError = Schemas['OrderError'];
+export type OrderResult = Schemas['OrderResult'];
+export type Order = Schemas['Order'];
+export type OrderStep = Schemas['OrderStep'];
+export type WebhookAttempt = Schemas['WebhookAttempt'];
+export type WebhookMessage = Schemas['WebhookMessage'];
 
 /** An error the API answered (or the network failure that kept it from answering), in words. */
 export class ApiError extends Error {

@@ -10,9 +10,15 @@ import { isIP } from 'node:net';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+export type LogFormat = 'json' | 'pretty';
+
 export interface Settings {
   port: number;
   host: string;
+  /** PUBLIC_URL: where clients reach the service (the OpenAPI document's `servers`); unset = the listening address. */
+  publicUrl: string | undefined;
+  /** LOG_FORMAT: unset = pretty on a terminal, JSON otherwise. */
+  logFormat: LogFormat | undefined;
   /** Unset: the embedded PostgreSQL (PGlite) keeps its data in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
@@ -161,10 +167,21 @@ export function loadSettings(env: Env = process.env): Settings {
     throw new SettingsError('LOG_LEVEL', `"${logLevel}" is not one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const publicUrl = raw(env, 'PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    throw new SettingsError('PUBLIC_URL', `"${publicUrl}" is not an http(s) URL without query or fragment (such as https://provisioning.example.com)`);
+  }
+  const logFormat = raw(env, 'LOG_FORMAT')?.toLowerCase();
+  if (logFormat !== undefined && logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new SettingsError('LOG_FORMAT', `"${logFormat}" is not json or pretty`);
+  }
+
   const concurrency = integer(env, 'EXECUTOR_CONCURRENCY', 4, 1, 256);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: raw(env, 'HOST') ?? '0.0.0.0',
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    logFormat: logFormat as LogFormat | undefined,
     databaseUrl,
     dataDir: raw(env, 'DATA_DIR') ?? './data',
     encryptionKey,

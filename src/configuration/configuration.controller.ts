@@ -5,6 +5,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -13,7 +14,6 @@ import { ApiError, ErrorResponse } from '../common/http/error-response.js';
 import { invalidConfiguration } from './configuration.errors.js';
 import { CONFIGURATION_SCHEMA } from './configuration.schema.js';
 import { ConfigurationValidator } from './configuration.validator.js';
-import { ConfigurationDto } from './dto/configuration.dto.js';
 
 const JSON_CONTENT_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
@@ -26,13 +26,13 @@ export class ConfigurationController {
   @Public()
   @Post('provision/test')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({
+  @ApiOperation({ operationId: 'testConfiguration',
     summary: 'Test a configuration without creating an order',
     description:
       'Answers 200 with an empty body when the configuration is valid; otherwise 400 with every error, each a JSON ' +
       'Pointer (`path`) into the submitted document and a `message`.',
   })
-  @ApiBody({ type: ConfigurationDto })
+  @ApiBody({ description: 'A configuration, format version 1', required: true, schema: { $ref: '#/components/schemas/Configuration' } })
   @ApiOkResponse({ description: 'The configuration is valid (empty body)' })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Not JSON, not an object, or an invalid configuration (`errors`)' })
   @ApiPayloadTooLargeResponse({ type: ErrorResponse, description: 'Larger than 1 MB' })
@@ -50,13 +50,14 @@ export class ConfigurationController {
   @Get('schema/configuration')
   @Header('content-type', 'application/schema+json; charset=utf-8')
   @Header('cache-control', 'public, max-age=3600')
-  @ApiOperation({
+  @ApiOperation({ operationId: 'getConfigurationSchema',
     summary: 'The JSON Schema (draft 2020-12) of the configuration format, version 1',
     description:
       'Validate before sending. Rules that span the document (uniqueness, references, the central number, phone numbers ' +
       'valid for the country, opening-hours intervals) are not in the schema: test with POST /api/v1/provision/test.',
   })
-  @ApiOkResponse({ description: 'A JSON Schema document', schema: { type: 'object' } })
+  @ApiProduces('application/schema+json')
+  @ApiOkResponse({ description: 'A JSON Schema document (draft 2020-12)', schema: { type: 'object', additionalProperties: true } })
   schema(): typeof CONFIGURATION_SCHEMA {
     return CONFIGURATION_SCHEMA;
   }

@@ -30,7 +30,7 @@ export class CredentialsController {
 
   @Put(':key')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Store or replace a credential; the value can never be read back' })
+  @ApiOperation({ operationId: 'setCredential', summary: 'Store or replace a credential; the value can never be read back' })
   @ApiParam(KEY_PARAM)
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad key name or value' })
@@ -46,7 +46,7 @@ export class CredentialsController {
   }
 
   @Patch(':key')
-  @ApiOperation({ summary: "Share a credential with descendants' orders, or stop sharing it, without sending the value again" })
+  @ApiOperation({ operationId: 'updateCredential', summary: "Share a credential with descendants' orders, or stop sharing it, without sending the value again" })
   @ApiParam(KEY_PARAM)
   @ApiOkResponse({ type: CredentialDto })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Bad key name, or inherit is not a boolean' })
@@ -62,7 +62,7 @@ export class CredentialsController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The organization's own credential keys (not inherited ones), sorted; never the values" })
+  @ApiOperation({ operationId: 'listCredentials', summary: "The organization's own credential keys (not inherited ones), sorted; never the values" })
   @ApiOkResponse({ type: CredentialListDto })
   @ApiNotFoundResponse({ type: ErrorResponse })
   list(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<CredentialListDto> {
@@ -71,7 +71,7 @@ export class CredentialsController {
 
   @Delete(':key')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a credential; when its group is then gone from the organization, an ancestor’s shared group (if any) applies again' })
+  @ApiOperation({ operationId: 'deleteCredential', summary: 'Delete a credential; when its group is then gone from the organization, an ancestor’s shared group (if any) applies again' })
   @ApiParam(KEY_PARAM)
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorResponse })

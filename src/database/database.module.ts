@@ -2,6 +2,7 @@ import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { RuntimeSettings } from '../config/runtime-settings.js';
+import { noteRootOrganization } from '../common/logging/startup-banner.js';
 import { ensureRootOrganization } from '../organizations/root-organization.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations, withSchemaLock } from './migrate.js';
@@ -26,11 +27,10 @@ async function prepare(dataSource: DataSource, settings: RuntimeSettings): Promi
     if (ran.length > 0) logger.log(`applied migrations: ${ran.join(', ')}`);
     const root = await ensureRootOrganization(runner.manager, settings.rootOrganizationName, settings.rootApiKey);
     if (!root) return;
+    noteRootOrganization(settings, root.organization, root.generatedKey);
     if (root.generatedKey) {
-      // The one time a key is written to the log, as designed: the operator has no other way to get it.
-      logger.warn(
-        `created root organization "${root.organization.name}" (id ${root.organization.id}); its API key, shown only now: ${root.generatedKey}`,
-      );
+      // The key itself is shown once, by the start-up banner (common/logging/startup-banner.ts), at the end of start-up.
+      logger.warn(`created root organization "${root.organization.name}" (id ${root.organization.id}) with a generated API key, shown once below`);
     } else {
       logger.log(`created root organization "${root.organization.name}" (id ${root.organization.id}) with ROOT_API_KEY as its key`);
     }

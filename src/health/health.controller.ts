@@ -17,7 +17,12 @@ class ProbeDto {
   @ApiProperty({ enum: ['ok', 'error', 'shutting_down'] })
   status: 'ok' | 'error' | 'shutting_down';
 
-  @ApiProperty({ required: false, description: 'Each check and its state' })
+  @ApiProperty({
+    required: false,
+    description: 'Each check and its state',
+    additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } }, required: ['status'] },
+    example: { database: { status: 'up' } },
+  })
   checks?: Record<string, { status: string }>;
 }
 
@@ -34,7 +39,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Whether the service and its database answer' })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Whether the service and its database answer' })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto })
   async status(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
@@ -44,14 +49,14 @@ export class HealthController {
   }
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process serves requests (restart it when this fails)' })
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process serves requests (restart it when this fails)' })
   @ApiOkResponse({ type: ProbeDto })
   live(): ProbeDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: send traffic here (503 while the database is down or the instance drains)' })
+  @ApiOperation({ operationId: 'getReadiness', summary: 'Readiness: send traffic here (503 while the database is down or the instance drains)' })
   @ApiOkResponse({ type: ProbeDto })
   @ApiServiceUnavailableResponse({ type: ProbeDto })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ProbeDto> {

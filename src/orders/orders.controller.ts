@@ -23,13 +23,15 @@ import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 
 type RawHeaders = Record<string, string | string[] | undefined>;
 
+const LOCATION = { description: 'The order: /api/v1/orders/{id}', schema: { type: 'string', example: '/api/v1/orders/42' } } as const;
+
 @ApiTags('orders')
 @Controller('api/v1')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post('provision')
-  @ApiOperation({
+  @ApiOperation({ operationId: 'provisionTenant',
     summary: 'Create a provisioning order',
     description:
       'Validates the headers (first) and the configuration (exactly as POST /api/v1/provision/test), stores the order for the ' +
@@ -41,12 +43,13 @@ export class OrdersController {
   @ApiHeader({ name: HEADER.tenantToken, required: true, description: 'A session token of the tenant; stored encrypted, erased when the order ends, never returned' })
   @ApiHeader({ name: HEADER.callbackUrl, required: false, description: 'Where status changes are POSTed' })
   @ApiHeader({ name: HEADER.idempotencyKey, required: false, description: 'The same key and request within 24 hours returns the same order (200)' })
-  @ApiBody({ description: 'A configuration, format version 1', schema: { type: 'object' } })
-  @ApiCreatedResponse({ type: CreatedOrderDto, description: 'Location: /api/v1/orders/{id}' })
-  @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key' })
+  @ApiBody({ description: 'A configuration, format version 1', required: true, schema: { $ref: '#/components/schemas/Configuration' } })
+  @ApiCreatedResponse({ type: CreatedOrderDto, description: 'The order is stored and scheduled', headers: { Location: LOCATION } })
+  @ApiOkResponse({ type: CreatedOrderDto, description: 'The order created earlier with the same Idempotency-Key', headers: { Location: LOCATION } })
   @ApiBadRequestResponse({
     type: ErrorResponse,
-    description: 'A missing or malformed header (named; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (`errors`)',
+    description:
+      'A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (every problem in `errors`)',
   })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
   @UseInterceptors(RetryAfterInterceptor)
@@ -63,22 +66,21 @@ export class OrdersController {
   }
 
   @Get('orders')
-  @ApiOperation({ summary: "Orders of the caller's subtree, newest first" })
+  @ApiOperation({ operationId: 'listOrders', summary: "Orders of the caller's subtree, newest first" })
   @ApiOkResponse({ type: OrderPageDto })
   list(@CurrentCaller() caller: Caller, @Query() query: ListOrdersQuery): Promise<OrderPageDto> {
     return this.orders.list(caller, query);
   }
 
   @Get('orders/:id')
-  @ApiOperation({ summary: 'One order of the subtree, with progress, error and result' })
+  @ApiOperation({ operationId: 'getOrder', summary: 'One order of the subtree, with progress, error and result' })
   @ApiOkResponse({ type: OrderDto })
-  @ApiNotFoundResponse({ type: ErrorResponse })
   get(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrderDto> {
     return this.orders.get(caller, id);
   }
 
   @Get('orders/:id/steps')
-  @ApiOperation({ summary: "The order's step journal" })
+  @ApiOperation({ operationId: 'listOrderSteps', summary: "The order's step journal" })
   @ApiOkResponse({ type: OrderStepListDto })
   @ApiNotFoundResponse({ type: ErrorResponse })
   async steps(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrderStepListDto> {
@@ -87,7 +89,7 @@ export class OrdersController {
 
   @Post('orders/:id/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel a NOT_STARTED order: it becomes FAILED with error code CANCELLED' })
+  @ApiOperation({ operationId: 'cancelOrder', summary: 'Cancel a NOT_STARTED order: it becomes FAILED with error code CANCELLED' })
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The order is not NOT_STARTED' })
   cancel(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrderDto> {
@@ -96,7 +98,7 @@ export class OrdersController {
 
   @Post('orders/:id/retry')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Retry a FAILED order from its first unfinished step' })
+  @ApiOperation({ operationId: 'retryOrder', summary: 'Retry a FAILED order from its first unfinished step' })
   @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased" })
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: "The order is not FAILED, or its organization (or an ancestor) is disabled" })

@@ -13,14 +13,14 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeyService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create an API key; the response is the only time the key is shown' })
+  @ApiOperation({ operationId: 'createApiKey', summary: 'Create an API key; the response is the only time the key is shown' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   create(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.apiKeys.create(caller, id, dto);
   }
 
   @Get()
-  @ApiOperation({ summary: "The organization's keys, without their secrets" })
+  @ApiOperation({ operationId: 'listApiKeys', summary: "The organization's keys, without their secrets" })
   @ApiOkResponse({ type: ApiKeyPageDto })
   list(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Query() page: PageQuery): Promise<ApiKeyPageDto> {
     return this.apiKeys.list(caller, id, page);
@@ -28,7 +28,7 @@ export class ApiKeysController {
 
   @Delete(':keyId')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Revoke a key: it is refused from its next request on' })
+  @ApiOperation({ operationId: 'revokeApiKey', summary: 'Revoke a key: it is refused from its next request on' })
   @ApiNoContentResponse()
   revoke(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @IdParam('keyId') keyId: number): Promise<void> {
     return this.apiKeys.revoke(caller, id, keyId);

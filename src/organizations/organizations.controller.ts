@@ -14,7 +14,7 @@ export class OrganizationsController {
   constructor(private readonly organizations: OrganizationsService) {}
 
   @Get('me')
-  @ApiOperation({ summary: "The caller's organization" })
+  @ApiOperation({ operationId: 'getCurrentOrganization', summary: "The caller's organization" })
   @ApiOkResponse({ type: OrganizationDto })
   me(@CurrentCaller() caller: Caller): OrganizationDto {
     // Read in the same query that authenticated the key; a disabled organization never gets here.
@@ -22,7 +22,7 @@ export class OrganizationsController {
   }
 
   @Post()
-  @ApiOperation({ summary: 'Create an organization below the caller (or below one of its descendants)' })
+  @ApiOperation({ operationId: 'createOrganization', summary: 'Create an organization below the caller (or below one of its descendants)' })
   @ApiCreatedResponse({ type: OrganizationDto })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The parent is disabled, or its subtree holds MAX_ORGANIZATIONS_PER_SUBTREE organizations' })
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateOrganizationDto): Promise<OrganizationDto> {
@@ -30,21 +30,21 @@ export class OrganizationsController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's subtree, itself included, newest first" })
+  @ApiOperation({ operationId: 'listOrganizations', summary: "The caller's subtree, itself included, newest first" })
   @ApiOkResponse({ type: OrganizationPageDto })
   list(@CurrentCaller() caller: Caller, @Query() page: PageQuery): Promise<OrganizationPageDto> {
     return this.organizations.list(caller, page);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One organization of the subtree' })
+  @ApiOperation({ operationId: 'getOrganization', summary: 'One organization of the subtree' })
   @ApiOkResponse({ type: OrganizationDto })
   async get(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<OrganizationDto> {
     return OrganizationDto.from(await this.organizations.findInScope(caller, id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: "Rename an organization, and/or set the Xelion servers its subtree's orders may target (allowedServerHosts)" })
+  @ApiOperation({ operationId: 'updateOrganization', summary: "Rename an organization, and/or set the Xelion servers its subtree's orders may target (allowedServerHosts)" })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiBadRequestResponse({ type: ErrorResponse, description: 'Neither field given, or a bad allowedServerHosts entry (named)' })
   @ApiConflictResponse({ type: ErrorResponse, description: 'Organization disabled' })
@@ -54,7 +54,7 @@ export class OrganizationsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Disable an organization and its whole subtree; their keys stop working at once' })
+  @ApiOperation({ operationId: 'disableOrganization', summary: 'Disable an organization and its whole subtree; their keys stop working at once' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorResponse, description: "The caller's own organization" })
   disable(@CurrentCaller() caller: Caller, @IdParam('id') id: number): Promise<void> {

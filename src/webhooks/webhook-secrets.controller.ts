@@ -17,7 +17,7 @@ export class WebhookSecretsController {
   constructor(private readonly secrets: WebhookSecretsService) {}
 
   @Get()
-  @ApiOperation({ summary: "The organization's webhook signing secret (created on first use)" })
+  @ApiOperation({ operationId: 'getWebhookSecret', summary: "The organization's webhook signing secret (created on first use)" })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiNotFoundResponse({ type: ErrorResponse })
   async get(@CurrentCaller() caller: Caller, @IdParam('id') organizationId: number): Promise<WebhookSecretDto> {
@@ -26,7 +26,7 @@ export class WebhookSecretsController {
 
   @Post('rotate')
   @HttpCode(200)
-  @ApiOperation({ summary: 'A new signing secret; for 24 hours messages carry signatures with both the new and the old one' })
+  @ApiOperation({ operationId: 'rotateWebhookSecret', summary: 'A new signing secret; for 24 hours messages carry signatures with both the new and the old one' })
   @ApiOkResponse({ type: WebhookSecretDto })
   @ApiNotFoundResponse({ type: ErrorResponse })
   @ApiConflictResponse({ type: ErrorResponse, description: 'The organization is disabled' })

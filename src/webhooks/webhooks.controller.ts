@@ -13,7 +13,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Get()
-  @ApiOperation({ summary: "The order's webhook messages, oldest first, with every delivery attempt" })
+  @ApiOperation({ operationId: 'listOrderWebhooks', summary: "The order's webhook messages, oldest first, with every delivery attempt" })
   @ApiOkResponse({ type: WebhookMessageListDto })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such order in the caller’s scope' })
   async list(@CurrentCaller() caller: Caller, @IdParam('id') orderId: number): Promise<WebhookMessageListDto> {
@@ -23,7 +23,7 @@ export class WebhooksController {
 
   @Post(':mid/redeliver')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Send a message again now: same mid and body, signed with the current secret' })
+  @ApiOperation({ operationId: 'redeliverWebhook', summary: 'Send a message again now: same mid and body, signed with the current secret' })
   @ApiAcceptedResponse({ type: RedeliveryAcceptedDto })
   @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such order in the caller’s scope, or no such message of it' })
   async redeliver(@CurrentCaller() caller: Caller, @IdParam('id') orderId: number, @IdParam('mid') mid: number): Promise<RedeliveryAcceptedDto> {

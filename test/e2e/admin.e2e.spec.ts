@@ -448,4 +448,42 @@ describe('the admin page in Chromium', () => {
       expect(width, hash).toBeLessThanOrEqual(390);
     }
   });
+
+  it('fits every table in its card at 1280 px, every button visible without scrolling sideways', { timeout: 90_000 }, async () => {
+    const id = await submitOrder(reseller.key, receiver.url('/admin-wide'));
+    // Keys with long names and every date set: the widest rows the keys table gets.
+    for (const name of ['billing integration of the head office', 'a second key for the nightly synchronisation job']) {
+      const created = await app.request('POST', `/api/v1/organizations/${reseller.id}/api-keys`, {
+        key: reseller.key,
+        body: { name, expiresAt: '2031-12-31T23:59:59Z' },
+      });
+      expect(created.status).toBe(201);
+    }
+    const { page } = await open(1280);
+    await signIn(page, reseller.key);
+    for (const hash of ['#/orders', `#/orders/${id}`, `#/organizations/${reseller.id}`, '#/test']) {
+      await page.goto(`${app.baseUrl}/admin/${hash}`);
+      await page.locator('h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      if (hash.startsWith('#/organizations')) {
+        await page.getByRole('button', { name: /^Revoke / }).first().waitFor();
+        expect(await page.getByRole('button', { name: /^Revoke / }).count()).toBeGreaterThanOrEqual(3);
+      }
+      const problems = await page.evaluate(() => {
+        const found: string[] = [];
+        for (const wrap of Array.from(document.querySelectorAll<HTMLElement>('.table-wrap'))) {
+          if (wrap.scrollWidth > wrap.clientWidth + 1) found.push(`table "${wrap.getAttribute('aria-label')}" is ${wrap.scrollWidth} px in ${wrap.clientWidth} px`);
+        }
+        for (const button of Array.from(document.querySelectorAll<HTMLElement>('main button'))) {
+          const box = button.getBoundingClientRect();
+          if (box.width === 0) continue;
+          const card = (button.closest('.card') ?? document.querySelector('main'))!.getBoundingClientRect();
+          if (box.right > card.right + 0.5 || box.right > window.innerWidth) found.push(`button "${button.textContent}" ends at ${box.right} px, its card at ${card.right} px`);
+        }
+        if (document.documentElement.scrollWidth > window.innerWidth) found.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+        return found;
+      });
+      expect(problems, hash).toEqual([]);
+    }
+  });
 });

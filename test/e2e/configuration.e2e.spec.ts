@@ -95,8 +95,10 @@ describe('configuration over HTTP', () => {
 
   it('the OpenAPI document describes the test endpoint with the configuration format', async () => {
     const response = await app.request('GET', '/api/docs-json');
-    expect(response.body.paths['/api/v1/provision/test'].post).toBeDefined();
-    expect(response.body.components.schemas.ConfigurationDto.required).toEqual(['version', 'organization']);
+    expect(response.body.paths['/api/v1/provision/test'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/Configuration',
+    });
+    expect(response.body.components.schemas.Configuration.required).toEqual(['version', 'organization']);
   });
 
   it('fuzz over HTTP: never a 500, every path exists, the same answer as in process', async () => {

@@ -81,7 +81,7 @@ describe('orders of a disabled organization', () => {
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toEqual({ code: 'ORGANIZATION_DISABLED', message: "the order's organization (or one of its ancestors) has been disabled", step: null });
     expect(sim.calls('pbx1').total).toBe(0);
-    expect((await failedWebhook(customer)).json.data.error.code).toBe('ORGANIZATION_DISABLED');
+    expect((await failedWebhook(customer)).json.data.error?.code).toBe('ORGANIZATION_DISABLED');
   });
 
   it('below a disabled ancestor are not started either', async () => {
@@ -118,7 +118,7 @@ describe('orders of a disabled organization', () => {
     const callsAtFailure = sim.calls('pbx1').total;
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(sim.calls('pbx1').total).toBe(callsAtFailure);
-    expect((await failedWebhook(customer)).json.data.error.code).toBe('ORGANIZATION_DISABLED');
+    expect((await failedWebhook(customer)).json.data.error?.code).toBe('ORGANIZATION_DISABLED');
 
     // A retry is refused like every other write about a disabled organization; so is a rename.
     const retry = await app.request('POST', `/api/v1/orders/${id}/retry`, { key: reseller.key });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { OrderStatusChangedEvent } from '../../packages/client/src/index.js';
 
 /** What the receiver saw of one request, and whether `standardwebhooks` accepted it. */
 export interface ReceivedWebhook {
@@ -10,8 +11,8 @@ export interface ReceivedWebhook {
   signature: string;
   contentType: string | undefined;
   body: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  json: any;
+  /** The body parsed, typed by the OpenAPI document's `orderStatusChanged` webhook (packages/client). */
+  json: OrderStatusChangedEvent;
   /** Verified by `new Webhook(secret).verify(body, headers)` with at least one of the receiver's secrets. */
   verified: boolean;
   /** Which of the receiver's secrets verified it (indexes into `secrets`). */
@@ -140,7 +141,7 @@ export class WebhookReceiver {
       signature: header('webhook-signature'),
       contentType: request.headers['content-type'],
       body,
-      json: safeParse(body),
+      json: safeParse(body) as OrderStatusChangedEvent,
       verified: false,
       verifiedWith: [],
       receivedAt: Date.now(),

@@ -10,9 +10,18 @@ export class ErrorDetail {
   message: string;
 }
 
+/** One problem of an invalid configuration (POST /api/v1/provision and /provision/test). */
+export class ConfigurationErrorItem {
+  @ApiProperty({ example: '/users/0/email', description: 'A JSON Pointer (RFC 6901) into the submitted configuration' })
+  path: string;
+
+  @ApiProperty({ example: '"natsu@" is not a valid e-mail address (user e-mail)' })
+  message: string;
+}
+
 /** The one error shape of the API. */
 export class ErrorResponse {
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ example: 400, type: 'integer', format: 'int32' })
   statusCode: number;
 
   @ApiProperty({ example: 'Bad Request' })
@@ -23,6 +32,12 @@ export class ErrorResponse {
 
   @ApiPropertyOptional({ type: [ErrorDetail] })
   details?: ErrorDetail[];
+
+  @ApiPropertyOptional({
+    type: [ConfigurationErrorItem],
+    description: 'Set when the configuration is invalid (message "Configuration is invalid"): every problem found, at most 1,000',
+  })
+  errors?: ConfigurationErrorItem[];
 
   @ApiPropertyOptional({ description: 'Set on 500 responses: quote it when reporting the problem' })
   requestId?: string;

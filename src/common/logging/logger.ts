@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from '../../config/settings.js';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from '../../config/settings.js';
 import { logContext } from './request-context.js';
 
 /**
@@ -23,7 +24,27 @@ const REDACTED_PATHS = [
   '*.value',
 ];
 
-export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream): Logger {
+/**
+ * LOG_FORMAT, or else: pretty when the lines go to a terminal (a person reads them), JSON otherwise (a
+ * collector parses them). A given destination (tests capture lines to scan them) is always JSON.
+ */
+export function resolveLogFormat(format: LogFormat | undefined, destination?: NodeJS.WritableStream): LogFormat {
+  if (destination) return 'json';
+  return format ?? (process.stdout.isTTY ? 'pretty' : 'json');
+}
+
+export function createLogger(level: LogLevel, destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
+  const output =
+    destination ??
+    (format === 'pretty'
+      ? pretty({
+          colorize: process.stdout.isTTY === true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          ignore: 'pid,hostname,context',
+          messageFormat: '{if context}{context}: {end}{msg}',
+          sync: true,
+        })
+      : pino.destination({ sync: false }));
   return pino(
     {
       level,
@@ -34,16 +55,20 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
       mixin: () => ({ ...logContext.get() }),
       formatters: { level: (label) => ({ level: label }) },
     },
-    destination ?? pino.destination({ sync: false }),
+    output,
   );
 }
+
+const NEST_BOOT_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
 
 /** Nest's logger interface over pino, so that framework and application lines share one format. */
 export class PinoLoggerService implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    // Nest's start-up chatter (every module loaded, every route mapped: ~40 lines) is for debugging only.
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && NEST_BOOT_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
     this.write('error', message, rest);

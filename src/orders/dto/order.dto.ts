@@ -26,8 +26,38 @@ export class OrderProgressDto {
   total: number;
 }
 
+/**
+ * The codes an order (or a step) fails with (src/provisioning/error-mapping.ts, order-runner.ts,
+ * orders.service.ts): listed for the OpenAPI document's enum. test/unit/order-error-codes.spec.ts fails when
+ * a code is used there but missing here.
+ */
+export const ORDER_ERROR_CODES = [
+  'CANCELLED',
+  'TENANT_TOKEN_REJECTED',
+  'TENANT_TOKEN_UNREADABLE',
+  'XELION_ERROR',
+  'XELION_UNAVAILABLE',
+  'XELION_TIMEOUT',
+  'XELION_LIST_TOO_LARGE',
+  'MISSING_CREDENTIAL',
+  'CREDENTIALS_CHANGED',
+  'UNSAFE_URL',
+  'ORGANIZATION_DISABLED',
+  'PHONE_IN_USE',
+  'NUMBER_PROVIDER_ERROR',
+  'NUMBER_PROVIDER_TIMEOUT',
+  'REDIRECTION_ERROR',
+  'REDIRECTION_TIMEOUT',
+  'INTERNAL_ERROR',
+] as const;
+
 export class OrderErrorDto {
-  @ApiProperty({ example: 'TENANT_TOKEN_REJECTED', description: 'CANCELLED, TENANT_TOKEN_REJECTED, XELION_ERROR, XELION_UNAVAILABLE, MISSING_CREDENTIAL, …' })
+  @ApiProperty({
+    enum: ORDER_ERROR_CODES,
+    enumName: 'OrderErrorCode',
+    example: 'TENANT_TOKEN_REJECTED',
+    description: 'Why the order failed. TENANT_TOKEN_REJECTED and TENANT_TOKEN_UNREADABLE: retry with a new Xelion-Tenant-Token',
+  })
   code: string;
 
   @ApiProperty({ example: 'the tenant token was rejected' })
@@ -40,21 +70,44 @@ export class OrderErrorDto {
   xelionErrorCode?: number;
 }
 
+export class AllocatedNumberDto {
+  @ApiProperty({ example: 'Lucy direct 1', description: 'The label of the `new: true` number in the configuration' })
+  label: string;
+
+  @ApiProperty({ example: '+31152100001' })
+  number: string;
+
+  @ApiProperty({ example: 'lucy@fairytail.example', description: 'The user or department it was given to' })
+  owner: string;
+}
+
 export class OrderResultDto {
-  @ApiProperty({ description: 'Objects created, per kind', example: { user: 3, phoneLine: 4 } })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Objects created, per kind', example: { user: 3, phoneLine: 4 } })
   created: Record<string, number>;
 
-  @ApiProperty({ description: 'Existing objects changed to match the configuration, per kind' })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Existing objects changed to match the configuration, per kind', example: { user: 1 } })
   updated: Record<string, number>;
 
-  @ApiProperty({ description: 'Existing objects found already as configured, per kind' })
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'Existing objects found already as configured, per kind', example: { department: 1 } })
   found: Record<string, number>;
 
-  @ApiProperty({ description: 'Numbers reserved at the number provider for `new: true` numbers' })
-  numbersAllocated: { label: string; number: string; owner: string }[];
+  @ApiProperty({ type: [AllocatedNumberDto], description: 'Numbers reserved at the number provider for `new: true` numbers' })
+  numbersAllocated: AllocatedNumberDto[];
 
   @ApiProperty({ type: [String] })
   warnings: string[];
+}
+
+/** Why one step failed (the order's error names the step besides). */
+export class OrderStepErrorDto {
+  @ApiProperty({ enum: ORDER_ERROR_CODES, enumName: 'OrderErrorCode', example: 'XELION_ERROR' })
+  code: string;
+
+  @ApiProperty({ example: 'Xelion refused the change: licence missing' })
+  message: string;
+
+  @ApiPropertyOptional({ description: "Xelion's errorCode, when Xelion refused a change", example: 10101 })
+  xelionErrorCode?: number;
 }
 
 /** An order, as `GET /api/v1/orders/:id` shows it. The tenant token is never part of it. */
@@ -65,7 +118,7 @@ export class OrderDto {
   @ApiProperty({ example: 7 })
   organizationId: number;
 
-  @ApiProperty({ enum: ORDER_STATUSES })
+  @ApiProperty({ enum: ORDER_STATUSES, enumName: 'OrderStatus' })
   status: OrderStatus;
 
   @ApiProperty()
@@ -95,7 +148,7 @@ export class OrderDto {
   @ApiProperty({ nullable: true, type: OrderResultDto })
   result: OrderResultDto | null;
 
-  @ApiPropertyOptional({ description: 'The normalised configuration (not in list items)', type: Object })
+  @ApiPropertyOptional({ description: 'The normalised configuration (not in list items)', allOf: [{ $ref: '#/components/schemas/Configuration' }] })
   configuration?: unknown;
 
   static from(order: Order, withConfiguration = true): OrderDto {
@@ -136,7 +189,7 @@ export class OrderStepDto {
   @ApiProperty({ example: 'user' })
   kind: string;
 
-  @ApiProperty({ enum: ['PENDING', 'RUNNING', 'DONE', 'FAILED'] })
+  @ApiProperty({ enum: ['PENDING', 'RUNNING', 'DONE', 'FAILED'], enumName: 'OrderStepStatus' })
   status: string;
 
   @ApiProperty()
@@ -148,7 +201,7 @@ export class OrderStepDto {
   @ApiProperty({ nullable: true, type: Date })
   finishedAt: Date | null;
 
-  @ApiProperty({ nullable: true, type: OrderErrorDto })
+  @ApiProperty({ nullable: true, type: OrderStepErrorDto })
   error: { code: string; message: string; xelionErrorCode?: number } | null;
 
   @ApiProperty({ nullable: true, type: Object, description: 'What the step found or created: Xelion oids, allocated numbers' })
@@ -176,7 +229,7 @@ export class OrderStepListDto {
 
 /** Filters of `GET /api/v1/orders`; all optional, combined with AND. */
 export class ListOrdersQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ORDER_STATUSES })
+  @ApiPropertyOptional({ enum: ORDER_STATUSES, enumName: 'OrderStatus' })
   @IsOptional()
   @IsIn(ORDER_STATUSES, { message: `status must be one of ${ORDER_STATUSES.join(', ')}` })
   status?: OrderStatus;

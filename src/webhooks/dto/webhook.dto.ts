@@ -22,7 +22,7 @@ export class WebhookAttemptDto {
 }
 
 export class WebhookMessageDto {
-  @ApiProperty({ example: 2, description: 'Unique, chronological message id; also the `webhook-id` header' })
+  @ApiProperty({ example: 2, format: 'int64', description: 'Unique, chronological message id; also the `webhook-id` header' })
   mid: number;
 
   @ApiProperty({ example: 'orderStatusChanged' })
@@ -126,4 +126,48 @@ export class WebhookSecretDto {
       previousExpiresAt: secret.previousExpiresAt,
     };
   }
+}
+
+const STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'FAILED', 'COMPLETED'] as const;
+
+/** `data.error` of an orderStatusChanged message (FAILED only). */
+export class OrderStatusChangedErrorDto {
+  @ApiProperty({ example: 'TENANT_TOKEN_REJECTED' })
+  code: string;
+
+  @ApiProperty({ example: 'the tenant token was rejected' })
+  message: string;
+}
+
+/** `data` of an orderStatusChanged message (webhook.types.ts, OrderStatusChangedBody). */
+export class OrderStatusChangedDataDto {
+  @ApiProperty({ example: 42, description: 'The order id' })
+  id: number;
+
+  @ApiProperty({ enum: STATUSES, enumName: 'OrderStatus', example: 'FAILED' })
+  status: (typeof STATUSES)[number];
+
+  @ApiProperty({ example: 7 })
+  organizationId: number;
+
+  @ApiProperty({ enum: STATUSES, enumName: 'OrderStatus', nullable: true, example: 'IN_PROGRESS', description: 'null on the first message of an order' })
+  previousStatus: (typeof STATUSES)[number] | null;
+
+  @ApiProperty({ type: OrderStatusChangedErrorDto, required: false, description: 'Why the order failed; only when status is FAILED' })
+  error?: OrderStatusChangedErrorDto;
+}
+
+/**
+ * The body POSTed to an order's X-Callback-Url (the OpenAPI document's `webhooks.orderStatusChanged`).
+ * Described here so that the document is generated from code like the rest of the API.
+ */
+export class OrderStatusChangedEventDto {
+  @ApiProperty({ example: 2, format: 'int64', description: 'Unique, strictly increasing message id; equals the webhook-id header' })
+  mid: number;
+
+  @ApiProperty({ enum: ['orderStatusChanged'], example: 'orderStatusChanged' })
+  type: 'orderStatusChanged';
+
+  @ApiProperty({ type: OrderStatusChangedDataDto })
+  data: OrderStatusChangedDataDto;
 }
