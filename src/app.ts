@@ -40,8 +40,6 @@ export interface RunningApp {
 export interface CreateAppOptions {
   /** Where log lines go (tests capture them to scan for secrets); default stdout. */
   logDestination?: NodeJS.WritableStream;
-  /** In-memory embedded database only: start from this dumped data directory (tests). */
-  embeddedTemplate?: Blob;
 }
 
 /** Decides the database and encryption key, then builds the application (not yet listening). */
@@ -53,7 +51,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
   let embedded: EmbeddedPostgres | undefined;
   let encryptionKey = settings.encryptionKey;
   if (!settings.databaseUrl) {
-    embedded = await startEmbeddedPostgres(settings.dataDir, options.embeddedTemplate);
+    embedded = await startEmbeddedPostgres(settings.dataDir);
     if (!encryptionKey) {
       const resolved = embeddedEncryptionKey(settings.dataDir);
       encryptionKey = resolved.key;

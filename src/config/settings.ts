@@ -13,7 +13,7 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export interface Settings {
   port: number;
   host: string;
-  /** Unset: the embedded PostgreSQL (PGlite) keeps its data in `dataDir`. */
+  /** Unset: the embedded PostgreSQL server keeps its data in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
   /** 32 bytes, base64. Undefined only on the embedded database, where it is generated into DATA_DIR. */
