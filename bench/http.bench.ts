@@ -26,7 +26,7 @@ const PROVISION_HEADERS = {
 };
 
 export async function benchHttp(): Promise<{ bare: LoadResult; service: LoadResult; ratio: number }> {
-  const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'the embedded database (PGlite)';
+  const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'the embedded database (PostgreSQL 18 in a child process)';
   const rootKey = `bench-${randomBytes(24).toString('hex')}`;
   const bare = await startServerProcess('dist/bench/support/bare-server.js');
   let bareResult: LoadResult;

@@ -51,7 +51,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
   let embedded: EmbeddedPostgres | undefined;
   let encryptionKey = settings.encryptionKey;
   if (!settings.databaseUrl) {
-    embedded = await startEmbeddedPostgres(settings.dataDir);
+    embedded = await startEmbeddedPostgres(settings.dataDir, { log: (line) => logger.warn(line) });
     if (!encryptionKey) {
       const resolved = embeddedEncryptionKey(settings.dataDir);
       encryptionKey = resolved.key;

@@ -4,6 +4,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { hasPgliteData, importPgliteData } from './pglite-import.js';
 
 /** Where the embedded database keeps its files, or `memory` for a throw-away database (tests). */
 export const IN_MEMORY = 'memory';
@@ -20,10 +21,12 @@ export interface EmbeddedPostgres {
 export interface EmbeddedPostgresOptions {
   /** Throw-away data (tests): no fsync, so that commits and CREATE DATABASE cost little. */
   ephemeral?: boolean;
+  /** Where to say what happens on a first start over an earlier version's PGlite data (default: stderr). */
+  log?: (line: string) => void;
 }
 
 const USER = 'postgres';
-/** A small server: one service's pool, a few tools (docs/operations.md "Embedded database"). */
+/** A small server: one service's pool and a few tools (README "The embedded database"). */
 const SERVER_SETTINGS = ['shared_buffers=16MB', 'max_connections=100', 'unix_socket_directories=', 'listen_addresses=127.0.0.1'];
 const EPHEMERAL_SETTINGS = ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
 
@@ -39,7 +42,19 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedPo
   const base = throwAway ? mkdtempSync(join(tmpdir(), 'xps-embedded-')) : resolve(dataDir);
   const ephemeral = throwAway || options.ephemeral === true;
   try {
+    const importing = !throwAway && hasPgliteData(base);
+    // The old directory is renamed only once its rows are all in: a server left by an interrupted import is redone.
+    if (importing) rmSync(join(base, CLUSTER_DIR), { recursive: true, force: true });
     const server = await startCluster(base, ephemeral);
+    if (importing) {
+      try {
+        await importPgliteData(base, server.url, options.log ?? ((line) => process.stderr.write(`${line}\n`)));
+      } catch (error) {
+        await server.stop();
+        rmSync(join(base, CLUSTER_DIR), { recursive: true, force: true });
+        throw error;
+      }
+    }
     return {
       url: server.url,
       async close() {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -105,5 +105,36 @@ describe('the embedded database', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("imports an earlier version's PGlite data directory on the first start, then keeps it aside", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xps-pglite-'));
+    dirs.push(dir);
+    // DATA_DIR as an earlier version left it: PGlite files in pgdata, migrated, with rows.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const db = await PGlite.create({ dataDir: join(dir, 'pgdata') });
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+    await server.start();
+    const old = await new DataSource(dataSourceOptions(`postgres://postgres@${server.getServerConn()}/postgres`, 1)).initialize();
+    await runMigrations(old);
+    await old.query(`INSERT INTO organizations (name, ancestor_ids) VALUES ('old root', '{}')`);
+    await old.query(`INSERT INTO organizations (name, parent_id, ancestor_ids) VALUES ('old child', 1, '{1}')`);
+    await old.destroy();
+    await server.stop();
+    await db.close();
+
+    const settings = loadSettings({ DATA_DIR: dir, LOG_LEVEL: 'silent', EXECUTOR_ENABLED: 'false' });
+    const app = await createApp(settings);
+    try {
+      const dataSource = app.app.get(DataSource);
+      await dataSource.query(`INSERT INTO organizations (name, parent_id, ancestor_ids) VALUES ('new', 1, '{1}')`);
+      const rows = await dataSource.query('SELECT id, name FROM organizations ORDER BY id');
+      expect(rows).toEqual([{ id: 1, name: 'old root' }, { id: 2, name: 'old child' }, { id: 3, name: 'new' }]);
+    } finally {
+      await app.close();
+    }
+    expect(existsSync(join(dir, 'pgdata'))).toBe(false);
+    expect(existsSync(join(dir, 'pgdata.imported', 'PG_VERSION'))).toBe(true);
   });
 });
