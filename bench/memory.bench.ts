@@ -15,6 +15,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../tools/support/free-port.js';
+import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
+import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { createScratchDatabase } from '../tools/support/postgres-admin.js';
 import { machine, writeSection } from './support/report.js';
 
@@ -106,7 +108,7 @@ interface Row {
   orderMs: number;
 }
 
-async function measure(database: string, env: Record<string, string>, simulatorUrl: string): Promise<Row> {
+async function measure(database: string, env: Record<string, string>, sim: RunningSimulator): Promise<Row> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const startedAt = Date.now();
@@ -119,9 +121,14 @@ async function measure(database: string, env: Record<string, string>, simulatorU
     const startMs = Date.now() - startedAt;
     await sleep(IDLE_SECONDS * 1000);
     const idle = memoryOf(child.pid!);
+    const headers = { 'content-type': 'application/json', 'x-auth-key': KEY };
+    const me = (await (await fetch(`${base}/api/v1/organizations/me`, { headers })).json()) as { id: number };
+    for (const [key, value] of Object.entries(simulatorCredentials(sim, randomBytes(12).toString('hex')))) {
+      await fetch(`${base}/api/v1/organizations/${me.id}/credentials/${key}`, { method: 'PUT', headers, body: JSON.stringify({ value }) });
+    }
     const created = await fetch(`${base}/api/v1/provision`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-auth-key': KEY, 'xelion-server-url': simulatorUrl, 'xelion-tenant-name': database === 'embedded' ? 'pbx1' : 'pbx2', 'xelion-tenant-token': TOKEN },
+      headers: { 'content-type': 'application/json', 'x-auth-key': KEY, 'xelion-server-url': sim.url, 'xelion-tenant-name': database === 'embedded' ? 'pbx1' : 'pbx2', 'xelion-tenant-token': TOKEN },
       body: order100(),
     });
     if (created.status !== 201) throw new Error(`POST /provision: ${created.status} ${await created.text()}`);
@@ -147,27 +154,23 @@ async function measure(database: string, env: Record<string, string>, simulatorU
 const mb = (value: number) => `${Math.round(value)} MB`;
 
 const startLoad = loadavg()[0].toFixed(1);
-const simPort = await freePort();
-const simulator = spawn(process.execPath, ['dist/tools/xelion-simulator/main.js', '--port', String(simPort), '--tenant', `pbx1:${TOKEN}`, '--tenant', `pbx2:${TOKEN}`, '--latency-ms', '20'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+// The simulator in this process: another process than the service's, as a real Xelion server is.
+const simulator = await startSimulator({ port: 0, tenants: [{ name: 'pbx1', tokens: [TOKEN] }, { name: 'pbx2', tokens: [TOKEN] }], latencyMs: 20 });
 const rows: Row[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'xps-bench-memory-'));
 chmodSync(dataDir, 0o711);
 try {
-  await sleep(1000);
-  const simulatorUrl = `http://127.0.0.1:${simPort}`;
-  rows.push(await measure('embedded', { DATABASE_URL: '', DATA_DIR: join(dataDir, 'data') }, simulatorUrl));
+  rows.push(await measure('embedded', { DATABASE_URL: '', DATA_DIR: join(dataDir, 'data') }, simulator));
   console.log(rows.at(-1));
   const database = await createScratchDatabase(POSTGRES_URL, 'xps_bench_memory');
   try {
-    rows.push(await measure('PostgreSQL', { DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64') }, simulatorUrl));
+    rows.push(await measure('PostgreSQL', { DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64') }, simulator));
     console.log(rows.at(-1));
   } finally {
     await database.drop();
   }
 } finally {
-  await stop(simulator);
+  await simulator.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -179,7 +182,7 @@ Command: \`npm run build && node dist/bench/memory.bench.js\`. Machine: ${machin
 ${loadavg()[0].toFixed(1)} at the end. The service as \`npm start\` runs it (\`node dist/src/main.js\`, a fresh DATA_DIR), its
 whole process tree summed from /proc (on the embedded database: Node, the PostgreSQL server, its backends and the
 watchdog); idle = ${IDLE_SECONDS} s after /health/ready; peak = the highest PSS sampled every 200 ms during a 100-user order
-(company-200's first 100 users, no phones) against the simulator in another process at 20 ms per call. PSS shares
+(company-200's first 100 users, no phones) against the simulator (in the bench's process) at 20 ms per call. PSS shares
 pages used by several processes (PostgreSQL's shared memory, libraries) among them; RSS counts them in every process.
 
 | database | first start to ready | idle PSS (RSS) | peak PSS (RSS) during the order | peak − idle (PSS) | processes at peak | order |
