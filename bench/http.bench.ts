@@ -26,7 +26,9 @@ import { machine, writeSection } from './support/report.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 import { createScratchDatabase } from '../tools/support/postgres-admin.js';
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+/** Baseline and service alternate this many times per pair; the median of the rounds' ratios is reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 32;
 const POSTGRES_URL = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
 const GOALS = { live: 0.7, me: 0.7, provision: 0.6 };
@@ -43,9 +45,24 @@ const PROVISION_HEADERS = {
 interface Pair {
   what: string;
   baseline: string;
+  /** The round with the median ratio. */
   base: LoadResult;
   service: LoadResult;
+  /** Service ÷ baseline of each round, in order. */
+  ratios: number[];
   goal: number;
+}
+
+/** Baseline, then service, ROUNDS times: a change of the machine's load hits both sides of a round. */
+async function pair(what: string, baseline: string, goal: number, base: () => Promise<LoadResult>, service: () => Promise<LoadResult>): Promise<Pair> {
+  const rounds: { base: LoadResult; service: LoadResult; ratio: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const b = await base();
+    const s = await service();
+    rounds.push({ base: b, service: s, ratio: s.requestsPerSecond / b.requestsPerSecond });
+  }
+  const median = [...rounds].sort((x, y) => x.ratio - y.ratio)[Math.floor(rounds.length / 2)];
+  return { what, baseline, goal, base: median.base, service: median.service, ratios: rounds.map((round) => round.ratio) };
 }
 
 const load1 = () => loadavg()[0].toFixed(1);
@@ -77,35 +94,22 @@ async function measure(serverUrl: string): Promise<Pair[]> {
       load({ url, connections: CONNECTIONS, durationSeconds: DURATION, ...extra });
     const authed = { headers: { 'x-auth-key': rootKey } };
     const post = { method: 'POST' as const, headers: { ...PROVISION_HEADERS, 'x-auth-key': rootKey }, body: PROVISION_BODY };
-    const pairs: Pair[] = [
-      {
-        what: '(a) `GET /health/live`',
-        baseline: 'bare Fastify `GET /hello`',
-        base: await run(`${hello.url}/hello`),
-        service: await run(`${service.url}/health/live`),
-        goal: GOALS.live,
-      },
-      {
-        what: '(b) `GET /api/v1/organizations/me` with `X-Auth-Key`',
-        baseline: 'bare Fastify + `pg`, the key look-up as a prepared statement',
-        base: await run(`${bare.url}/me`, authed),
-        service: await run(`${service.url}/api/v1/organizations/me`, authed),
-        goal: GOALS.me,
-      },
-      {
-        what: `(c) \`POST /api/v1/provision\`, the small office (${Math.round(PROVISION_BODY.length / 1024)} kB)`,
-        baseline: 'bare Fastify + `pg`: key look-up, same validator, same rows in one transaction',
-        base: await run(`${bare.url}/provision`, post),
-        service: await run(`${service.url}/api/v1/provision`, post),
-        goal: GOALS.provision,
-      },
+    const checked = (what: string, result: Promise<LoadResult>) =>
+      result.then((r) => {
+        if (r.non2xx > 0 || r.errors > 0) throw new Error(`${what}: ${r.non2xx} non-2xx responses and ${r.errors} errors`);
+        return r;
+      });
+    return [
+      await pair('(a) `GET /health/live`', 'bare Fastify `GET /hello`', GOALS.live,
+        () => checked('hello', run(`${hello.url}/hello`)),
+        () => checked('/health/live', run(`${service.url}/health/live`))),
+      await pair('(b) `GET /api/v1/organizations/me` with `X-Auth-Key`', 'bare Fastify + `pg`, the key look-up as a prepared statement', GOALS.me,
+        () => checked('bare /me', run(`${bare.url}/me`, authed)),
+        () => checked('/me', run(`${service.url}/api/v1/organizations/me`, authed))),
+      await pair(`(c) \`POST /api/v1/provision\`, the small office (${Math.round(PROVISION_BODY.length / 1024)} kB)`, 'bare Fastify + `pg`: key look-up, same validator, same rows in one transaction', GOALS.provision,
+        () => checked('bare /provision', run(`${bare.url}/provision`, post)),
+        () => checked('/provision', run(`${service.url}/api/v1/provision`, post))),
     ];
-    for (const pair of pairs) {
-      for (const result of [pair.base, pair.service]) {
-        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${pair.what}: ${result.non2xx} non-2xx responses and ${result.errors} errors`);
-      }
-    }
-    return pairs;
   } finally {
     for (const server of started.reverse()) await server.stop();
     await database.drop();
@@ -126,9 +130,10 @@ async function reachable(url: string): Promise<boolean> {
 function table(pairs: Pair[]): string {
   const rows = pairs.map((pair) => {
     const ratio = pair.service.requestsPerSecond / pair.base.requestsPerSecond;
-    return `| ${pair.what} | ${describeLoad(pair.service)} | ${pair.baseline}: ${describeLoad(pair.base)} | **${ratio.toFixed(2)}** (goal ≥ ${pair.goal}: ${ratio >= pair.goal ? 'met' : 'not met'}) |`;
+    const rounds = pair.ratios.map((r) => r.toFixed(2)).join(', ');
+    return `| ${pair.what} | ${describeLoad(pair.service)} | ${pair.baseline}: ${describeLoad(pair.base)} | **${ratio.toFixed(2)}** (rounds ${rounds}; goal ≥ ${pair.goal}: ${ratio >= pair.goal ? 'met' : 'not met'}) |`;
   });
-  return `| service | result | baseline (same run) | ratio |\n|---|---|---|---|\n${rows.join('\n')}`;
+  return `| service | result (median round) | baseline (same round) | ratio, median of ${ROUNDS} rounds |\n|---|---|---|---|\n${rows.join('\n')}`;
 }
 
 export async function benchHttp(): Promise<void> {
@@ -165,8 +170,8 @@ export async function benchHttp(): Promise<void> {
 
 Command: \`npm run build && node dist/bench/http.bench.js\` (part of \`npm run bench\`). Machine: ${machine()};
 load average ${startLoad} on ${cpus().length} cores when it started (other work on the machine lowers both sides of a ratio).
-autocannon, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, one target at a time, each server in its
-own process; RATE_LIMIT_PER_MINUTE=0; the service and the bare server use the same database, each with a pool of 20.
+autocannon, ${CONNECTIONS} connections, ${DURATION} s after a 2 s warm-up, one target at a time, baseline and service
+alternating ${ROUNDS} times per pair, each server in its own process; RATE_LIMIT_PER_MINUTE=0; the service and the bare server use the same database, each with a pool of 20.
 
 ${sections.join('\n\n')}
 

@@ -7,6 +7,7 @@
  * processes that share them, so its sum is the tree's real share of memory.
  *
  *   npm run build && node dist/bench/memory.bench.js
+ *   BENCH_MAIN=../other/dist/src/main.js BENCH_DATABASES=embedded   another build (an earlier version), its own section
  *   DATABASE_URL=postgres://…/postgres   the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,6 +23,8 @@ import { machine, writeSection } from './support/report.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
 const IDLE_SECONDS = 10;
+const MAIN = process.env.BENCH_MAIN ?? 'dist/src/main.js';
+const DATABASES = process.env.BENCH_DATABASES ?? 'embedded,postgres';
 const KEY = `memory-bench-${randomBytes(16).toString('hex')}`;
 const TOKEN = 'memory-bench-token';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -112,7 +115,7 @@ async function measure(database: string, env: Record<string, string>, sim: Runni
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, [MAIN], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', ROOT_API_KEY: KEY, LOG_LEVEL: 'warn', OUTBOUND_ALLOW_PRIVATE: 'true' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -160,25 +163,30 @@ const rows: Row[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'xps-bench-memory-'));
 chmodSync(dataDir, 0o711);
 try {
-  rows.push(await measure('embedded', { DATABASE_URL: '', DATA_DIR: join(dataDir, 'data') }, simulator));
-  console.log(rows.at(-1));
-  const database = await createScratchDatabase(POSTGRES_URL, 'xps_bench_memory');
-  try {
-    rows.push(await measure('PostgreSQL', { DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64') }, simulator));
+  if (DATABASES.includes('embedded')) {
+    rows.push(await measure('embedded', { DATABASE_URL: '', DATA_DIR: join(dataDir, 'data') }, simulator));
     console.log(rows.at(-1));
-  } finally {
-    await database.drop();
+  }
+  if (DATABASES.includes('postgres')) {
+    const database = await createScratchDatabase(POSTGRES_URL, 'xps_bench_memory');
+    try {
+      rows.push(await measure('PostgreSQL', { DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64') }, simulator));
+      console.log(rows.at(-1));
+    } finally {
+      await database.drop();
+    }
   }
 } finally {
   await simulator.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+const other = MAIN !== 'dist/src/main.js';
 writeSection(
-  'memory',
-  `## Memory: idle and at the peak of a 100-user order
+  other ? 'memory-other-build' : 'memory',
+  `## Memory: idle and at the peak of a 100-user order${other ? ` (another build: ${MAIN})` : ''}
 
-Command: \`npm run build && node dist/bench/memory.bench.js\`. Machine: ${machine()}; load average ${startLoad} when it started,
+Command: \`npm run build && ${other ? `BENCH_MAIN=${MAIN} BENCH_DATABASES=${DATABASES} ` : ''}node dist/bench/memory.bench.js\`. Machine: ${machine()}; load average ${startLoad} when it started,
 ${loadavg()[0].toFixed(1)} at the end. The service as \`npm start\` runs it (\`node dist/src/main.js\`, a fresh DATA_DIR), its
 whole process tree summed from /proc (on the embedded database: Node, the PostgreSQL server, its backends and the
 watchdog); idle = ${IDLE_SECONDS} s after /health/ready; peak = the highest PSS sampled every 200 ms during a 100-user order
