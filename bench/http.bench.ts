@@ -179,7 +179,7 @@ Every authenticated request looks its key up in the database (one indexed query 
 the organization, which \`/me\` then answers from), with no cache, so that a revoked or expired key, or a disabled
 organization, is refused on its very next request on every instance. The baselines do that same query (b, c), the
 same validation and the same three statements in one transaction (c): the ratios measure what the framework and
-the service's own per-request work cost on top (docs/benchmarks.md, "The cost of a request").`,
+the service's own per-request work cost on top (see "The cost of a request: profiles and levers" below).`,
   );
 }
 

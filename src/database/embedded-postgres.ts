@@ -202,10 +202,13 @@ function serverEnv(): NodeJS.ProcessEnv {
 
 class PortTaken extends Error {}
 
-/** Children still running, stopped at once if this process exits without closing them (a thrown error). */
+/**
+ * Servers still running when this process exits without closing them (a thrown error, the TypeORM CLI):
+ * asked for a fast shutdown, which the server, in a session of its own, completes after this process is gone.
+ */
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of running) child.kill('SIGQUIT');
+  for (const child of running) child.kill('SIGINT');
 });
 
 function startServer(bin: Binaries, dataDir: string, port: number, ephemeral: boolean, account: Account): Promise<ChildProcess> {
