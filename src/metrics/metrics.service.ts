@@ -4,8 +4,6 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { ORDER_STATUSES } from '../orders/order.entity.js';
 
-type HttpLabel = 'method' | 'route' | 'status';
-
 /** Buckets (seconds) for work that takes milliseconds to a few seconds: HTTP requests, Xelion calls, steps. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 /** Buckets (seconds) for webhook delivery lag: normally under a second, up to days while a receiver is down. */
@@ -109,22 +107,10 @@ export class MetricsService {
     return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 
-  /**
-   * The labelled series of each (method, route pattern, status), looked up once: prom-client would hash
-   * the label object on every request (docs/benchmarks.md, "The cost of a request"). As many entries as series.
-   */
-  private readonly httpSeries = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<HttpLabel> }>();
-
   observeHttp(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.httpSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status: String(status) };
-      series = { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.httpSeries.set(key, series);
-    }
-    series.requests.inc();
-    series.duration.observe(seconds);
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
   }
 
   /** Runs one step attempt and records its outcome and duration (the step's own result is passed on). */
