@@ -6,7 +6,7 @@
  * (b) the authenticated read `GET /api/v1/organizations/me` against bare Fastify + `pg` running the service's
  *     key look-up as a named prepared statement on the same database (bench/support/bare-pg-server.ts);
  * (c) `POST /api/v1/provision` (the small office) against the same bare server validating the body with the
- *     same validator and writing the same rows in one transaction.
+ *     same validator, reading the same allowedServerHosts lists and writing the same rows in one transaction.
  *
  * Each server runs in a process of its own; autocannon drives one at a time from this process. The rate
  * limit is off (RATE_LIMIT_PER_MINUTE=0), as the goals are stated for it.
@@ -106,7 +106,7 @@ async function measure(serverUrl: string): Promise<Pair[]> {
       await pair('(b) `GET /api/v1/organizations/me` with `X-Auth-Key`', 'bare Fastify + `pg`, the key look-up as a prepared statement', GOALS.me,
         () => checked('bare /me', run(`${bare.url}/me`, authed)),
         () => checked('/me', run(`${service.url}/api/v1/organizations/me`, authed))),
-      await pair(`(c) \`POST /api/v1/provision\`, the small office (${Math.round(PROVISION_BODY.length / 1024)} kB)`, 'bare Fastify + `pg`: key look-up, same validator, same rows in one transaction', GOALS.provision,
+      await pair(`(c) \`POST /api/v1/provision\`, the small office (${Math.round(PROVISION_BODY.length / 1024)} kB)`, 'bare Fastify + `pg`: key look-up, same validator, host lists, same rows in one transaction', GOALS.provision,
         () => checked('bare /provision', run(`${bare.url}/provision`, post)),
         () => checked('/provision', run(`${service.url}/api/v1/provision`, post))),
     ];
@@ -178,7 +178,7 @@ ${sections.join('\n\n')}
 Every authenticated request looks its key up in the database (one indexed query on the key's hash, joined with
 the organization, which \`/me\` then answers from), with no cache, so that a revoked or expired key, or a disabled
 organization, is refused on its very next request on every instance. The baselines do that same query (b, c), the
-same validation and the same three statements in one transaction (c): the ratios measure what the framework and
+same validation, the same read of the allowed server hosts and the same three statements in one transaction (c): the ratios measure what the framework and
 the service's own per-request work cost on top (see "The cost of a request: profiles and levers" below).`,
   );
 }

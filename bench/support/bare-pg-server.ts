@@ -6,7 +6,7 @@
  * - `GET /me`: the service's key look-up (the same SQL) as a named prepared statement, the same refusals,
  *   the same answer.
  * - `POST /provision`: the key look-up, the provisioning headers, the configuration validated with the same
- *   validator, then the same rows (the order, its sealed token, its step journal) in one transaction.
+ *   validator, the organization path's allowedServerHosts read, then the same rows (the order, its sealed token, its step journal) in one transaction.
  */
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
@@ -16,6 +16,7 @@ import { ConfigurationValidator } from '../../src/configuration/configuration.va
 import { tenantTokenAad } from '../../src/orders/order.sealed-column.js';
 import { parseProvisionHeaders } from '../../src/orders/provision-headers.js';
 import { hashApiKey, hasValidChecksum } from '../../src/organizations/api-key.token.js';
+import { hostAllowedBy, serverHostOf } from '../../src/organizations/server-host.rules.js';
 import type { Configuration } from '../../src/provisioning/configuration-view.js';
 import { planSteps } from '../../src/provisioning/provisioning-plan.js';
 
@@ -29,6 +30,15 @@ const KEY_LOOKUP = {
                 o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at, o.allowed_server_hosts
            FROM api_keys k JOIN organizations o ON o.id = k.organization_id
           WHERE k.key_hash = $1`,
+};
+
+/** The allowedServerHosts lists on the organization's path (OrganizationsService.serverHostRefusal's query). */
+const HOST_LISTS = {
+  name: 'bare-host-lists',
+  text: `SELECT o.id, o.allowed_server_hosts AS hosts
+           FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
+          WHERE target.id = $1 AND o.allowed_server_hosts IS NOT NULL
+          ORDER BY cardinality(o.ancestor_ids) DESC`,
 };
 
 interface Caller {
@@ -63,10 +73,13 @@ app.post('/provision', async (request, reply) => {
   const caller = await authenticate(request, reply);
   if (!caller) return reply;
   const headers = parseProvisionHeaders(request.headers as Record<string, string>);
-  const validation = validator.validate(request.body);
+  const validation = await validator.validateAsync(request.body);
   if (!validation.valid) return reply.code(400).send({ errors: validation.errors });
   const configuration = validation.configuration as unknown as Configuration;
   await assertSafeUrl(headers.serverUrl, true);
+  const host = serverHostOf(headers.serverUrl);
+  const { rows: lists } = await pool.query({ ...HOST_LISTS, values: [caller.organizationId] });
+  if (lists.some((list: { hosts: string[] }) => !hostAllowedBy(host, list.hosts))) return reply.code(400).send({ message: 'server not allowed' });
   const steps = planSteps(configuration);
   const client = await pool.connect();
   try {
