@@ -9,5 +9,4 @@ import { startEmbeddedPostgres } from './src/database/embedded-postgres.js';
 const serverUrl = process.env.DATABASE_URL?.trim();
 const url = serverUrl || (await startEmbeddedPostgres(process.env.DATA_DIR?.trim() || './data')).url;
 
-// One connection on the embedded database (see EMBEDDED_POOL_SIZE in src/database/database.module.ts).
-export default new DataSource(dataSourceOptions(url, serverUrl ? 2 : 1));
+export default new DataSource(dataSourceOptions(url, 2));

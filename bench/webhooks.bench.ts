@@ -161,7 +161,7 @@ export async function benchWebhooks() {
     const pollOnly = await measureLatency(running, dataSource, organizationId, receiver);
     wakeup.onWake(listener);
     const throughput = await measureThroughput(running, dataSource, organizationId, receiver);
-    const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'the embedded database (PGlite)';
+    const database = process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'the embedded database (PostgreSQL 18 in a child process)';
     const ms = (value: number) => `${value.toFixed(1)} ms`;
     writeSection(
       process.env.DATABASE_URL ? 'webhooks-postgresql' : 'webhooks',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { registerAdmin } from './admin/admin-page.js';
 import { AppModule } from './app.module.js';
@@ -43,8 +43,6 @@ export interface RunningApp {
 export interface CreateAppOptions {
   /** Where log lines go (tests capture them to scan for secrets); default stdout. */
   logDestination?: NodeJS.WritableStream;
-  /** In-memory embedded database only: start from this dumped data directory (tests). */
-  embeddedTemplate?: Blob;
 }
 
 /** Decides the database and encryption key, then builds the application (not yet listening). */
@@ -57,7 +55,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
   let embedded: EmbeddedPostgres | undefined;
   let encryptionKey = settings.encryptionKey;
   if (!settings.databaseUrl) {
-    embedded = await startEmbeddedPostgres(settings.dataDir, options.embeddedTemplate);
+    embedded = await startEmbeddedPostgres(settings.dataDir, { log: (line) => logger.warn(line) });
     if (!encryptionKey) {
       const resolved = embeddedEncryptionKey(settings.dataDir);
       encryptionKey = resolved.key;
@@ -81,6 +79,9 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       loggerInstance: logger,
       // One line per request, written below with the request id, instead of Fastify's two.
       logController: new LogController({ disableRequestLogging: true }),
+      // No per-request child logger (request.log is not used): making one costs a redaction pass per request,
+      // and the logger's mixin already puts the request id on every line (docs/benchmarks.md, "The cost of a request").
+      childLoggerFactory: (logger: FastifyBaseLogger) => logger,
       bodyLimit: BODY_LIMIT_BYTES,
       // TRUST_PROXY: whether X-Forwarded-For names the client (the rate limits count per client address).
       trustProxy: settings.trustProxy,

@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const embedded = settings.databaseUrl ? undefined : await startEmbeddedPostgres(settings.dataDir);
-  const dataSource = await new DataSource(dataSourceOptions(settings.databaseUrl ?? embedded!.url, embedded ? 1 : 2)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(settings.databaseUrl ?? embedded!.url, 2)).initialize();
   try {
     await withSchemaLock(dataSource, (runner) => runMigrations(dataSource, runner));
     await command.run({ settings, dataSource, args, out: (line) => console.log(line) });

@@ -1,40 +1,44 @@
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import type { TestProject } from 'vitest/node';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
-import { dumpEmbeddedTemplate } from '../src/database/embedded-postgres.js';
+import { databaseUrl, IN_MEMORY, startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { runMigrations } from '../src/database/migrate.js';
+import { adminStatement } from '../tools/support/postgres-admin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** A dumped PGlite data directory with every migration applied (embedded-database runs only). */
-    pgliteTemplatePath: string | null;
+    /** The embedded PostgreSQL server of this run (embedded-database runs only), database `postgres`. */
+    embeddedServerUrl: string | null;
   }
 }
 
+/** The migrated database every test database on the embedded server is copied from. */
+export const TEMPLATE_DATABASE = 'xps_template';
+
 /**
- * Once per run: on the embedded database, build one migrated PGlite data directory that every test
- * application starts from, instead of running initdb and the migrations in each test file.
+ * Once per run: on the embedded database, start one throw-away PostgreSQL server for every test file and
+ * build a migrated template database on it; each test application then gets `CREATE DATABASE … TEMPLATE`
+ * (test/support/database.ts) instead of running the migrations itself.
  */
-export default async function setup(project: TestProject): Promise<() => void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (process.env.DATABASE_URL?.trim()) {
-    project.provide('pgliteTemplatePath', null);
-    return () => undefined;
+    project.provide('embeddedServerUrl', null);
+    return async () => undefined;
   }
-  const dir = mkdtempSync(join(tmpdir(), 'xps-template-'));
-  const path = join(dir, 'template.tar');
-  const dump = await dumpEmbeddedTemplate(async (url) => {
-    const dataSource = await new DataSource(dataSourceOptions(url, 1)).initialize();
+  const server = await startEmbeddedPostgres(IN_MEMORY);
+  try {
+    await adminStatement(server.url, `CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    const dataSource = await new DataSource(dataSourceOptions(databaseUrl(server.url, TEMPLATE_DATABASE), 1)).initialize();
     try {
       await runMigrations(dataSource);
     } finally {
       await dataSource.destroy();
     }
-  });
-  writeFileSync(path, Buffer.from(await dump.arrayBuffer()));
-  project.provide('pgliteTemplatePath', path);
-  return () => rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+  project.provide('embeddedServerUrl', server.url);
+  return () => server.close();
 }

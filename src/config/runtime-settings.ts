@@ -8,7 +8,7 @@ import { decodeEncryptionKey, type Settings } from './settings.js';
 export interface RuntimeSettings extends Settings {
   databaseUrl: string;
   encryptionKey: Buffer;
-  /** True when the database is the embedded PGlite of this process. */
+  /** True when the database is the embedded PostgreSQL server started by this process. */
   embedded: boolean;
   /** Random, one per application instance (names its API-key strategy; unique across instances). */
   instanceId: string;

@@ -19,7 +19,7 @@ export interface Settings {
   publicUrl: string | undefined;
   /** LOG_FORMAT: unset = pretty on a terminal, JSON otherwise. */
   logFormat: LogFormat | undefined;
-  /** Unset: the embedded PostgreSQL (PGlite) keeps its data in `dataDir`. */
+  /** Unset: the embedded PostgreSQL server keeps its data in `dataDir`. */
   databaseUrl: string | undefined;
   dataDir: string;
   /** 32 bytes, base64. Undefined only on the embedded database, where it is generated into DATA_DIR. */

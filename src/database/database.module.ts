@@ -10,14 +10,6 @@ import { runMigrations, withSchemaLock } from './migrate.js';
 const logger = new Logger('Database');
 
 /**
- * The embedded server runs one query at a time and its multiplexer lets the messages of different
- * connections interleave outside transactions (a Bind can meet another connection's Parse), so the
- * application talks to it over one connection. The rule for code stays the same on both databases:
- * inside a transaction, use the transaction's manager only.
- */
-export const EMBEDDED_POOL_SIZE = 1;
-
-/**
  * Connects, then — under one advisory lock, so that instances starting together take turns —
  * applies pending migrations and, on a database without organizations, creates the root one.
  */
@@ -44,7 +36,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => dataSourceOptions(settings.databaseUrl, settings.embedded ? EMBEDDED_POOL_SIZE : undefined),
+          useFactory: () => dataSourceOptions(settings.databaseUrl),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             await prepare(dataSource, settings);

@@ -6,7 +6,7 @@ const SCHEMA_LOCK = 7_245_190_331;
 /**
  * Runs `work` on one connection that holds a PostgreSQL advisory lock, so that several instances
  * starting at the same moment take turns: the first migrates, the others find nothing left to do.
- * Everything in `work` must use the given query runner (the embedded database has one connection).
+ * Everything in `work` must use the given query runner: the lock belongs to its connection.
  */
 export async function withSchemaLock<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
   const runner = dataSource.createQueryRunner();

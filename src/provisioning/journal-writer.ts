@@ -11,7 +11,7 @@ type Op =
  * Group commit of one run's journal writes. A write is queued; while one transaction is under way the
  * writes that arrive meanwhile wait, and then go together in the next one (OrderJournal.writeBatch:
  * fenced, short, never open while Xelion is called). With a fast database nearly every write is its
- * own transaction; when the database is slow (the single embedded connection, a loaded machine) the
+ * own transaction; when the database is slow (a loaded machine, a busy pool) the
  * writes of several steps share one, instead of queueing up one transaction each. Every promise
  * resolves only once its write is committed: a step is RUNNING with its attempt counted before
  * anything is sent for it, and its output is durable before a step that reads it starts.

@@ -106,7 +106,7 @@ export class OrderJournal {
    */
   async claim(me: string, limit: number, held: ReadonlyMap<number, number> = new Map(), running: readonly number[] = []): Promise<ClaimedOrder[]> {
     // Most polls find nothing: one plain read then, instead of a transaction of three statements (a
-    // poll every EXECUTOR_POLL_MS competes with the journal writes on the single embedded connection).
+    // poll every EXECUTOR_POLL_MS would otherwise cost a transaction and its round trips).
     // The claim below decides; an order missed here is claimed on the next tick.
     const due = await this.dataSource.query(`SELECT 1 FROM orders WHERE ${DUE} LIMIT 1`);
     if ((due as unknown[]).length === 0) return [];

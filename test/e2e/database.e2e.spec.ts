@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -6,26 +6,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
-import { IN_MEMORY, startEmbeddedPostgres } from '../../src/database/embedded-postgres.js';
 import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { runMigrations, withSchemaLock } from '../../src/database/migrate.js';
-import { createTestDatabase, SERVER_URL } from '../support/database.js';
+import { createEmptyDatabase } from '../support/database.js';
 import { request, ROOT_KEY } from '../support/test-app.js';
 
-/** A database of its own for each test: the embedded one in memory, or a fresh one on the server. */
+/** An empty database of its own for each test, on the run's server. */
 async function freshDatabase(): Promise<{ url: string; close(): Promise<void> }> {
-  if (SERVER_URL) {
-    const database = await createTestDatabase();
-    return { url: database.url!, close: () => database.drop() };
-  }
-  const embedded = await startEmbeddedPostgres(IN_MEMORY);
-  return { url: embedded.url, close: () => embedded.close() };
+  const database = await createEmptyDatabase();
+  return { url: database.url, close: () => database.drop() };
 }
 
 describe('schema', () => {
   it('entities and migrations describe the same schema (no drift)', async () => {
     const database = await freshDatabase();
-    const dataSource = await new DataSource(dataSourceOptions(database.url, SERVER_URL ? 2 : 1)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
     try {
       const ran = await withSchemaLock(dataSource, (runner) => runMigrations(dataSource, runner));
       expect(ran).toHaveLength(MIGRATIONS.length);
@@ -40,7 +35,7 @@ describe('schema', () => {
 
   it('every migration reverts cleanly, newest first', async () => {
     const database = await freshDatabase();
-    const dataSource = await new DataSource(dataSourceOptions(database.url, SERVER_URL ? 2 : 1)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
     try {
       await runMigrations(dataSource);
       for (let i = 0; i < MIGRATIONS.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
@@ -55,9 +50,9 @@ describe('schema', () => {
   });
 });
 
-describe.skipIf(!SERVER_URL)('several instances on one PostgreSQL', () => {
+describe('several instances on one PostgreSQL', () => {
   it('start at the same moment; migrations and the root organization happen once', async () => {
-    const database = await createTestDatabase();
+    const database = await createEmptyDatabase();
     const settings = loadSettings({
       DATABASE_URL: database.url,
       ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
@@ -110,5 +105,36 @@ describe('the embedded database', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("imports an earlier version's PGlite data directory on the first start, then keeps it aside", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xps-pglite-'));
+    dirs.push(dir);
+    // DATA_DIR as an earlier version left it: PGlite files in pgdata, migrated, with rows.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const db = await PGlite.create({ dataDir: join(dir, 'pgdata') });
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0 });
+    await server.start();
+    const old = await new DataSource(dataSourceOptions(`postgres://postgres@${server.getServerConn()}/postgres`, 1)).initialize();
+    await runMigrations(old);
+    await old.query(`INSERT INTO organizations (name, ancestor_ids) VALUES ('old root', '{}')`);
+    await old.query(`INSERT INTO organizations (name, parent_id, ancestor_ids) VALUES ('old child', 1, '{1}')`);
+    await old.destroy();
+    await server.stop();
+    await db.close();
+
+    const settings = loadSettings({ DATA_DIR: dir, LOG_LEVEL: 'silent', EXECUTOR_ENABLED: 'false' });
+    const app = await createApp(settings);
+    try {
+      const dataSource = app.app.get(DataSource);
+      await dataSource.query(`INSERT INTO organizations (name, parent_id, ancestor_ids) VALUES ('new', 1, '{1}')`);
+      const rows = await dataSource.query('SELECT id, name FROM organizations ORDER BY id');
+      expect(rows).toEqual([{ id: 1, name: 'old root' }, { id: 2, name: 'old child' }, { id: 3, name: 'new' }]);
+    } finally {
+      await app.close();
+    }
+    expect(existsSync(join(dir, 'pgdata'))).toBe(false);
+    expect(existsSync(join(dir, 'pgdata.imported', 'PG_VERSION'))).toBe(true);
   });
 });

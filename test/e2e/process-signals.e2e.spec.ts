@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,8 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT, '--sourceMap', 'false'], { stdio: 'inherit' });
   sim = await startSimulator({ port: 0, tenants: [{ name: 'pbx1', tokens: [TOKEN] }], latencyMs: 100 });
   workDir = mkdtempSync(join(tmpdir(), 'xps-process-'));
+  // As a project directory is: as root, the embedded server runs as `postgres` and must pass through it.
+  chmodSync(workDir, 0o711);
   port = await freePort();
   // DATABASE_URL empty: the embedded database in DATA_DIR, as `npm start` on a fresh machine.
   const env = { DATABASE_URL: '', DATA_DIR: join(workDir, 'data'), ROOT_API_KEY: KEY, OUTBOUND_ALLOW_PRIVATE: 'true', EXECUTOR_POLL_MS: '50', LEASE_SECONDS: '60', LOG_LEVEL: 'info' };
@@ -45,6 +47,27 @@ afterAll(async () => {
 });
 
 const output = () => readFileSync(join(workDir, 'service.log'), 'utf8');
+
+/** The embedded PostgreSQL server's process id (the first line of its postmaster.pid). */
+const serverPid = () => Number(readFileSync(join(workDir, 'data', 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `ms` for the process to be gone. */
+async function gone(pid: number, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; ) {
+    if (!alive(pid)) return true;
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return !alive(pid);
+}
 
 describe('the service process', () => {
   it('SIGTERM during an order: exits 0 within the drain bound; the next process continues the order at once', { timeout: 120_000 }, async () => {
@@ -64,11 +87,14 @@ describe('the service process', () => {
       await new Promise((done) => setTimeout(done, 20));
     }
 
+    const postgres = serverPid();
+    expect(alive(postgres)).toBe(true);
     const signalledAt = Date.now();
     const code = await service.terminate(); // SIGTERM; null if it had to be killed after 20 s
     const drainMs = Date.now() - signalledAt;
     expect(code, output().slice(-2000)).toBe(0);
     expect(drainMs).toBeLessThan(15_000); // running steps get at most min(10 s, LEASE_SECONDS)
+    expect(alive(postgres), 'the embedded server stops before the process exits').toBe(false);
     await service.start();
     const stoppedWith = await order(id);
     expect(stoppedWith.status).not.toBe('NOT_STARTED');
@@ -86,6 +112,16 @@ describe('the service process', () => {
     expect(output()).not.toContain(TOKEN);
     expect(output()).not.toContain(KEY);
 
+    expect(await service.terminate()).toBe(0);
+  });
+
+  it('SIGKILL: the embedded PostgreSQL server does not outlive the process, and the next start uses the same data', async () => {
+    await service.start();
+    const postgres = serverPid();
+    await service.kill();
+    expect(await gone(postgres, 10_000), 'the server stopped after its parent was killed').toBe(true);
+    await service.start();
+    expect((await request(`http://127.0.0.1:${port}`, 'GET', '/api/v1/orders', { key: KEY })).body.data.length).toBeGreaterThan(0);
     expect(await service.terminate()).toBe(0);
   });
 });

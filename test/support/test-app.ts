@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { readFileSync } from 'node:fs';
-import { inject } from 'vitest';
 import { createApp, type RunningApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { IN_MEMORY } from '../../src/database/embedded-postgres.js';
@@ -38,8 +36,8 @@ export interface TestResponse {
 }
 
 /**
- * Starts the whole application over real HTTP on a random port, on a fresh database (embedded, or
- * on the PostgreSQL server named by DATABASE_URL). `env` overrides settings as the environment would.
+ * Starts the whole application over real HTTP on a random port, on a fresh database (on the run's
+ * embedded PostgreSQL server, or on the one named by DATABASE_URL). `env` overrides settings as the environment would.
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -51,13 +49,14 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     // Every test client shares 127.0.0.1, and the authorization matrix alone answers hundreds of 401s
     // a minute: the limit of failed authentications is off unless a test sets it.
     AUTH_FAILURES_PER_MINUTE: '0',
-    ...(database.url ? { DATABASE_URL: database.url, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
+    DATABASE_URL: database.url,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...env,
   });
   const lines: string[] = [];
   const stream = new PassThrough();
   stream.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
-  const running = await createApp(settings, { logDestination: stream, embeddedTemplate: embeddedTemplate(settings.databaseUrl) });
+  const running = await createApp(settings, { logDestination: stream });
   await running.app.listen({ port: 0, host: '127.0.0.1' });
   const address = running.app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
@@ -72,17 +71,6 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
-}
-
-let template: Blob | undefined;
-
-/** The migrated PGlite data directory built once per run by test/global-setup.ts (embedded runs only). */
-function embeddedTemplate(databaseUrl: string | undefined): Blob | undefined {
-  if (databaseUrl) return undefined;
-  const path = inject('pgliteTemplatePath');
-  if (!path) return undefined;
-  template ??= new Blob([readFileSync(path)]);
-  return template;
 }
 
 export async function request(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {

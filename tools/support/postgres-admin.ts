@@ -21,11 +21,11 @@ export async function adminStatement(serverUrl: string, sql: string): Promise<vo
 
 /**
  * A fresh, empty database on the PostgreSQL server `serverUrl` points at (tests, benchmarks, the chaos
- * suite), named `<prefix>_<random>`; `drop()` removes it, closing its connections.
+ * suite), named `<prefix>_<random>`, a copy of `template` if given; `drop()` removes it, closing its connections.
  */
-export async function createScratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+export async function createScratchDatabase(serverUrl: string, prefix: string, template?: string): Promise<ScratchDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  await adminStatement(serverUrl, `CREATE DATABASE ${name}`);
+  await adminStatement(serverUrl, `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return { name, url: url.toString(), drop: () => adminStatement(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
