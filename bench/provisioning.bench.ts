@@ -29,7 +29,7 @@ const RUNS = Math.max(1, Number(process.env.BENCH_PROVISIONING_RUNS ?? 3));
 
 /**
  * The fewest Xelion calls that provision `configuration` on an empty tenant, following
- * ../shared/spec/xelion-api.md: one look-up per natural key that may exist already (user, organisation,
+ * docs/xelion-contract.md: one look-up per natural key that may exist already (user, organisation,
  * department line, closed line, trunks), one create per object, and the PATCHes that only a PATCH can
  * do (voicemail, a line's phones, fallbacks, day/night mode, the trunk's numbers).
  */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_TOKEN, startTestSimulator, xelionFetch, type RunningSimulator } from '../support/simulator.js';
 
-/** The simulator itself, spoken to over raw HTTP: the contract of /work/shared/spec/xelion-api.md. */
+/** The simulator itself, spoken to over raw HTTP: the contract of docs/xelion-contract.md, and its refusals. */
 describe('Xelion simulator (raw HTTP)', () => {
   let sim: RunningSimulator;
   beforeAll(async () => {

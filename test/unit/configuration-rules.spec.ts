@@ -4,7 +4,7 @@ import { ConfigurationValidator } from '../../src/configuration/configuration.va
 import type { Json } from '../support/configuration-generators.js';
 
 /**
- * One test per rule of ../shared/spec/configuration-v1.md: a valid document, one change, and the
+ * One test per rule of the configuration format (docs/configuration.md): a valid document, one change, and the
  * exact error it must produce (path and message). Each fails if its rule is removed.
  */
 const validator = new ConfigurationValidator();
