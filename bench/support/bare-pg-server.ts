@@ -19,18 +19,14 @@ import { hashApiKey, hasValidChecksum } from '../../src/organizations/api-key.to
 import { hostAllowedBy, serverHostOf } from '../../src/organizations/server-host.rules.js';
 import type { Configuration } from '../../src/provisioning/configuration-view.js';
 import { planSteps } from '../../src/provisioning/provisioning-plan.js';
+import { KEY_LOOKUP_SQL } from '../../src/organizations/api-key.service.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.BARE_POOL_SIZE ?? 20) });
 const box = new SecretBox(Buffer.from(process.env.ENCRYPTION_KEY!, 'base64'));
 const validator = new ConfigurationValidator();
 
-const KEY_LOOKUP = {
-  name: 'bare-key-lookup',
-  text: `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at,
-                o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at, o.allowed_server_hosts
-           FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-          WHERE k.key_hash = $1`,
-};
+// The service's own key look-up, so that the baseline cannot drift from what it measures against.
+const KEY_LOOKUP = { name: 'bare-key-lookup', text: KEY_LOOKUP_SQL };
 
 /** The allowedServerHosts lists on the organization's path (OrganizationsService.serverHostRefusal's query). */
 const HOST_LISTS = {

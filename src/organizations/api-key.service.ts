@@ -15,13 +15,11 @@ import { OrganizationsService, quotaSubtreeOf, subtreeQuotaExceeded } from './or
  * The look-up behind every authenticated request, as a named statement: each pooled connection parses and
  * plans it once instead of on every request (docs/benchmarks.md, "The cost of a request").
  */
-const KEY_LOOKUP = {
-  name: 'api-key-lookup',
-  text: `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at,
+export const KEY_LOOKUP_SQL = `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at,
                 o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at, o.allowed_server_hosts
            FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-          WHERE k.key_hash = $1`,
-};
+          WHERE k.key_hash = $1`;
+const KEY_LOOKUP = { name: 'api-key-lookup', text: KEY_LOOKUP_SQL };
 
 /** last_used_at is written at most this often per key, so that reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
