@@ -66,6 +66,23 @@ describe('configuration over HTTP', () => {
       expect(response.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Configuration is invalid', errors: [{ path: '', message }] });
     });
 
+    it('large bodies (parsed one at a time) get the same answers, concurrently and each its own', async () => {
+      const big = readFileSync('examples/company-2000.json', 'utf8');
+      expect(big.length).toBeGreaterThan(64 * 1024);
+      const padding = ' '.repeat(70 * 1024);
+      const answers = await Promise.all([
+        post(big),
+        post(`${big.slice(0, -10)}`),
+        post(`{"__proto__":{"x":1},"version":1}${padding}`),
+        post(big),
+        post(`${padding}[]`),
+      ]);
+      expect(answers.map((a) => a.status)).toEqual([200, 400, 400, 200, 400]);
+      expect(answers[1].body.message).toMatch(/not valid JSON/);
+      expect(answers[2].body.message).toMatch(/forbidden property name/);
+      expect(answers[4].body.errors).toEqual([{ path: '', message: 'the configuration must be a JSON object, not an array' }]);
+    });
+
     it('no body at all', async () => {
       const response = await app.request('POST', TEST);
       expect(response.status).toBe(400);
