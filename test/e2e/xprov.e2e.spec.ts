@@ -105,6 +105,16 @@ describe('xprov', () => {
     expect(shared.code, shared.stderr).toBe(0);
     const childCredentials = await app.request('GET', `/api/v1/organizations/${child.id}/credentials`, { key: ROOT_KEY });
     expect(childCredentials.body.data).toEqual([expect.objectContaining({ key: 'numbers.apiKey', inherit: true })]);
+    const unshared = await xprov(['credentials', 'unshare', String(child.id), 'numbers.apiKey']);
+    expect(unshared.code, unshared.stderr).toBe(0);
+    expect(unshared.stdout).toContain('no longer shared');
+    const listed = await xprov(['--json', 'credentials', 'list', String(child.id)]);
+    expect(JSON.parse(listed.stdout).data).toEqual([expect.objectContaining({ key: 'numbers.apiKey', inherit: false })]);
+    expect(listed.stdout).not.toContain('child-numbers-key');
+    expect((await xprov(['credentials', 'share', String(child.id), 'numbers.apiKey'])).code).toBe(0);
+    const table = await xprov(['credentials', 'list', String(child.id)]);
+    expect(table.stdout).toMatch(/numbers\.apiKey\s+true/);
+    expect((await xprov(['credentials', 'share', String(child.id), 'numbers.nothing'])).code).toBe(1);
 
     // The simulator's credentials, through the CLI, for the orders below.
     for (const [name, value] of Object.entries(simulatorCredentials(sim))) {

@@ -91,9 +91,44 @@ export function registerOrganizationCommands(program: Command, globals: () => Gl
       }),
     );
 
-  program
+  const credentials = program
     .command('credentials')
-    .description("an organization's credentials for external services (write-only)")
+    .description("an organization's credentials for external services (write-only)");
+  credentials
+    .command('list')
+    .description('the keys an organization stores, whether each is shared, and when it changed (never a value)')
+    .argument('<orgId>', 'the organization', positiveInteger('organization id'))
+    .action(
+      act(async (organizationId: number) => {
+        const options = globals();
+        const list = unwrap(await clientFor(options).GET('/api/v1/organizations/{id}/credentials', { params: { path: { id: organizationId } } }));
+        if (options.json) printJson(list);
+        else printTable(list.data, ['key', 'inherit', 'updatedAt']);
+        return EXIT.ok;
+      }),
+    );
+  for (const [name, inherit] of [
+    ['share', true],
+    ['unshare', false],
+  ] as const) {
+    credentials
+      .command(name)
+      .description(inherit ? "let descendants' orders use a stored credential (its group must be complete and shared)" : "stop descendants' orders from using a stored credential")
+      .argument('<orgId>', 'the organization', positiveInteger('organization id'))
+      .argument('<key>', 'the credential key, e.g. sipTrunk.password')
+      .action(
+        act(async (organizationId: number, key: string) => {
+          const options = globals();
+          const updated = unwrap(
+            await clientFor(options).PATCH('/api/v1/organizations/{id}/credentials/{key}', { params: { path: { id: organizationId, key } }, body: { inherit } }),
+          );
+          if (options.json) printJson(updated);
+          else process.stdout.write(`credential ${key} of organization ${organizationId} ${inherit ? 'shared with descendants' : 'no longer shared'}\n`);
+          return EXIT.ok;
+        }),
+      );
+  }
+  credentials
     .command('set')
     .description('store or replace a credential; the value is read from stdin (never from the command line)')
     .argument('<orgId>', 'the organization', positiveInteger('organization id'))
