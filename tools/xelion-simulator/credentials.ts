@@ -6,7 +6,7 @@ import type { RunningSimulator } from './simulator.js';
  * number provider and the redirection server too), plus SIP trunk settings for a tenant without a
  * trunk. Store them with `PUT /api/v1/organizations/:id/credentials/:key`.
  */
-export function simulatorCredentials(sim: RunningSimulator, trunkPassword = randomBytes(12).toString('base64url')): Record<string, string> {
+export function simulatorCredentials(sim: Pick<RunningSimulator, 'url' | 'options'>, trunkPassword = randomBytes(12).toString('base64url')): Record<string, string> {
   return {
     'numbers.url': `${sim.url}/numbers`,
     'numbers.apiKey': sim.options.numbersApiKey,

@@ -1,0 +1,130 @@
+/**
+ * The service's CPU per Xelion call (docs/benchmarks.md, "The executor's CPU per Xelion call"): the
+ * service runs in this process, the Xelion simulator in another one (bench/support/simulator-server.ts,
+ * 20 ms per call), so the CPU counted is the service's own — on the embedded database, whose server is a
+ * child process, or on DATABASE_URL (an empty database). Two cases: one order of `examples/company-200.json`,
+ * and 20 orders of the small office at the same time, each on its own tenant. The wall time is set
+ * against its lower bound (the calls × 20 ms ÷ the requests one tenant may have in flight, for orders
+ * that run side by side: the slowest tenant's).
+ *
+ *   npm run build && node dist/bench/executor-cpu.bench.js
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { createApp } from '../src/app.js';
+import { loadSettings } from '../src/config/settings.js';
+import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
+import { DEFAULT_OPTIONS } from '../tools/xelion-simulator/simulator.js';
+import { WebhookReceiver, type ReceivedWebhook } from '../tools/testing/webhook-receiver.js';
+import { machine, writeSection } from './support/report.js';
+import { startServerProcess } from './support/server-process.js';
+
+const LATENCY_MS = 20;
+const CONCURRENT = 20;
+
+interface Case {
+  name: string;
+  orders: number;
+  calls: number;
+  wallMs: number;
+  lowerBoundMs: number;
+  cpuMs: number;
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0];
+  const sim = await startServerProcess('dist/bench/support/simulator-server.js', { SIM_TENANT_COUNT: String(CONCURRENT + 1), SIM_LATENCY_MS: String(LATENCY_MS) });
+  const rootKey = randomBytes(24).toString('base64url');
+  const settings = loadSettings({
+    DATA_DIR: 'memory',
+    ROOT_API_KEY: rootKey,
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    EXECUTOR_POLL_MS: '50',
+    EXECUTOR_CONCURRENCY: String(CONCURRENT),
+    EXECUTOR_MAX_PER_ORGANIZATION: String(CONCURRENT),
+    RATE_LIMIT_PER_MINUTE: '0',
+    LOG_LEVEL: 'warn',
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
+  });
+  const receiver = await WebhookReceiver.start();
+  const app = await createApp(settings, { logDestination: new PassThrough().resume() });
+  await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.app.getHttpServer().address() as { port: number }).port}`;
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${base}${path}`, { method, headers: { 'x-auth-key': rootKey, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  };
+  const simCalls = async (tenant: string): Promise<number> => ((await (await fetch(`${sim.url}/_sim/tenants/${tenant}/calls`)).json()) as { total: number }).total;
+  const ended = async (id: number): Promise<number> => {
+    const isEnd = (m: ReceivedWebhook) => m.json?.data?.id === id && ['COMPLETED', 'FAILED'].includes(m.json.data.status);
+    await receiver.waitFor((all) => all.some(isEnd), 600_000, `the end of order ${id}`);
+    return receiver.received.find(isEnd)!.receivedAt;
+  };
+  const provision = (document: unknown, tenant: string) =>
+    call('POST', '/api/v1/provision', document, { 'Xelion-Server-Url': sim.url, 'Xelion-Tenant-Name': tenant, 'Xelion-Tenant-Token': 'cpu-token', 'X-Callback-Url': receiver.url('/hook') });
+  const concurrency = settings.xelion.maxConcurrency;
+
+  try {
+    const me = await call('GET', '/api/v1/organizations/me');
+    for (const [key, value] of Object.entries(simulatorCredentials({ url: sim.url, options: DEFAULT_OPTIONS }, randomBytes(12).toString('hex')))) {
+      await call('PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value });
+    }
+    const cases: Case[] = [];
+    const measure = async (name: string, documents: { document: unknown; tenant: string }[]) => {
+      const cpuBefore = process.cpuUsage();
+      const started = Date.now();
+      const ids: number[] = [];
+      for (const { document, tenant } of documents) ids.push((await provision(document, tenant)).id);
+      const ends = await Promise.all(ids.map(ended));
+      const wallMs = Math.max(...ends) - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      for (const id of ids) {
+        const order = await call('GET', `/api/v1/orders/${id}`);
+        if (order.status !== 'COMPLETED') throw new Error(`order ${id} failed: ${JSON.stringify(order.error)}`);
+      }
+      const perTenant = await Promise.all(documents.map(({ tenant }) => simCalls(tenant)));
+      const calls = perTenant.reduce((a, b) => a + b, 0);
+      cases.push({ name, orders: ids.length, calls, wallMs, lowerBoundMs: (Math.max(...perTenant) * LATENCY_MS) / concurrency, cpuMs: (cpu.user + cpu.system) / 1000 });
+      console.log(`${name}: ${calls} calls, ${(wallMs / 1000).toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1000 / calls).toFixed(2)} ms per call`);
+    };
+    const company = JSON.parse(readFileSync('examples/company-200.json', 'utf8'));
+    const office = JSON.parse(readFileSync('examples/small-office.json', 'utf8'));
+    await measure('one order, `examples/company-200.json`', [{ document: company, tenant: 'cpu1' }]);
+    await measure(`${CONCURRENT} orders of \`examples/small-office.json\` at once`, Array.from({ length: CONCURRENT }, (_, i) => ({ document: office, tenant: `cpu${i + 2}` })));
+
+    const database = process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database';
+    const markdown = [
+      `## The executor's CPU per Xelion call, ${database}`,
+      '',
+      `Command: \`npm run build && node dist/bench/executor-cpu.bench.js\`${process.env.DATABASE_URL ? ' with DATABASE_URL (an empty database)' : ''}. Machine: ${machine()}; load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores when it started, ${loadavg()[0].toFixed(1)} at the end.`,
+      '',
+      `The service in this process (EXECUTOR_CONCURRENCY=${CONCURRENT}, XELION_MAX_CONCURRENCY=${concurrency}); the Xelion simulator in a process of its own at ${LATENCY_MS} ms per call, so that`,
+      `the CPU counted is the service's${process.env.DATABASE_URL ? '' : ' (the embedded database server is a child process: its CPU is not counted, as a PostgreSQL server\'s is not)'}. The end of each order is its COMPLETED webhook.`,
+      '',
+      '| case | Xelion calls | wall time | against the lower bound | service CPU | CPU per Xelion call | goal |',
+      '|---|---|---|---|---|---|---|',
+      ...cases.map(
+        (c) =>
+          `| ${c.name} | ${c.calls} | ${(c.wallMs / 1000).toFixed(2)} s | ${(c.wallMs / c.lowerBoundMs).toFixed(2)}× | ${(c.cpuMs / 1000).toFixed(2)} s | **${(c.cpuMs / c.calls).toFixed(2)} ms** | ≤ ${process.env.DATABASE_URL ? 1 : 2} ms |`,
+      ),
+      '',
+      `The lower bound: the busiest tenant's calls × ${LATENCY_MS} ms ÷ ${concurrency} (the requests one tenant may have in flight).`,
+      '',
+    ].join('\n');
+    console.log(markdown);
+    writeSection(process.env.DATABASE_URL ? 'executor-cpu-postgresql' : 'executor-cpu', markdown);
+  } finally {
+    await app.close();
+    await receiver.close();
+    await sim.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
