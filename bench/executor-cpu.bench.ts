@@ -12,12 +12,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { PassThrough } from 'node:stream';
-import { createApp } from '../src/app.js';
-import { loadSettings } from '../src/config/settings.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { DEFAULT_OPTIONS } from '../tools/xelion-simulator/simulator.js';
-import { WebhookReceiver, type ReceivedWebhook } from '../tools/testing/webhook-receiver.js';
+import { startInProcessService } from './support/in-process-service.js';
 import { machine, writeSection } from './support/report.js';
 import { startServerProcess } from './support/server-process.js';
 
@@ -36,36 +33,11 @@ interface Case {
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0];
   const sim = await startServerProcess('dist/bench/support/simulator-server.js', { SIM_TENANT_COUNT: String(CONCURRENT + 1), SIM_LATENCY_MS: String(LATENCY_MS) });
-  const rootKey = randomBytes(24).toString('base64url');
-  const settings = loadSettings({
-    DATA_DIR: 'memory',
-    ROOT_API_KEY: rootKey,
-    OUTBOUND_ALLOW_PRIVATE: 'true',
-    EXECUTOR_POLL_MS: '50',
-    EXECUTOR_CONCURRENCY: String(CONCURRENT),
-    EXECUTOR_MAX_PER_ORGANIZATION: String(CONCURRENT),
-    RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'warn',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
-  });
-  const receiver = await WebhookReceiver.start();
-  const app = await createApp(settings, { logDestination: new PassThrough().resume() });
-  await app.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(app.app.getHttpServer().address() as { port: number }).port}`;
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${base}${path}`, { method, headers: { 'x-auth-key': rootKey, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const service = await startInProcessService({ EXECUTOR_CONCURRENCY: String(CONCURRENT), EXECUTOR_MAX_PER_ORGANIZATION: String(CONCURRENT), RATE_LIMIT_PER_MINUTE: '0' });
+  const { call, ended, settings } = service;
   const simCalls = async (tenant: string): Promise<number> => ((await (await fetch(`${sim.url}/_sim/tenants/${tenant}/calls`)).json()) as { total: number }).total;
-  const ended = async (id: number): Promise<number> => {
-    const isEnd = (m: ReceivedWebhook) => m.json?.data?.id === id && ['COMPLETED', 'FAILED'].includes(m.json.data.status);
-    await receiver.waitFor((all) => all.some(isEnd), 600_000, `the end of order ${id}`);
-    return receiver.received.find(isEnd)!.receivedAt;
-  };
   const provision = (document: unknown, tenant: string) =>
-    call('POST', '/api/v1/provision', document, { 'Xelion-Server-Url': sim.url, 'Xelion-Tenant-Name': tenant, 'Xelion-Tenant-Token': 'cpu-token', 'X-Callback-Url': receiver.url('/hook') });
+    call('POST', '/api/v1/provision', document, { 'Xelion-Server-Url': sim.url, 'Xelion-Tenant-Name': tenant, 'Xelion-Tenant-Token': 'cpu-token', 'X-Callback-Url': service.callbackUrl });
   const concurrency = settings.xelion.maxConcurrency;
 
   try {
@@ -118,8 +90,7 @@ async function main(): Promise<void> {
     console.log(markdown);
     writeSection(process.env.DATABASE_URL ? 'executor-cpu-postgresql' : 'executor-cpu', markdown);
   } finally {
-    await app.close();
-    await receiver.close();
+    await service.close();
     await sim.stop();
   }
 }

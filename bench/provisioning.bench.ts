@@ -13,12 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
-import { createApp } from '../src/app.js';
 import type { Configuration } from '../src/configuration/configuration.types.js';
-import { loadSettings } from '../src/config/settings.js';
 import { startSimulator } from '../tools/xelion-simulator/simulator.js';
-import { WebhookReceiver, type ReceivedWebhook } from '../tools/testing/webhook-receiver.js';
+import { startInProcessService } from './support/in-process-service.js';
 import { machine, writeSection } from './support/report.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 
@@ -69,38 +66,8 @@ async function main(): Promise<void> {
     tenants: tenantNames.map((name, index) => ({ name, tokens: [tokens[index]] })),
     latencyMs: LATENCY_MS,
   });
-  const rootKey = randomBytes(24).toString('base64url');
-  const settings = loadSettings({
-    DATA_DIR: 'memory',
-    ROOT_API_KEY: rootKey,
-    OUTBOUND_ALLOW_PRIVATE: 'true',
-    EXECUTOR_POLL_MS: '50',
-    LOG_LEVEL: 'warn',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, ENCRYPTION_KEY: randomBytes(32).toString('base64') } : {}),
-  });
-  // The order's end, as a reseller learns it: its status webhook (delivered in-process right after the
-  // commit), stamped on arrival by the receiver.
-  const receiver = await WebhookReceiver.start();
-  const callbackUrl = receiver.url('/hook');
-  const ended = async (id: number): Promise<number> => {
-    const isEnd = (m: ReceivedWebhook) => m.json?.data?.id === id && ['COMPLETED', 'FAILED'].includes(m.json.data.status);
-    await receiver.waitFor((all) => all.some(isEnd), 600_000, `the end of order ${id}`);
-    return receiver.received.find(isEnd)!.receivedAt;
-  };
-  const app = await createApp(settings, { logDestination: new PassThrough().resume() });
-  await app.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.app.getHttpServer().address() as { port: number };
-  const base = `http://127.0.0.1:${port}`;
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'x-auth-key': rootKey, 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const service = await startInProcessService();
+  const { call, ended, settings, callbackUrl } = service;
   try {
     const me = await call('GET', '/api/v1/organizations/me');
     const credentials = simulatorCredentials(sim, randomBytes(12).toString('hex'));
@@ -170,9 +137,8 @@ async function main(): Promise<void> {
     console.log(markdown);
     writeSection(process.env.DATABASE_URL ? 'provisioning-postgresql' : 'provisioning', markdown);
   } finally {
-    await app.close();
+    await service.close();
     await sim.close();
-    await receiver.close();
   }
 }
 
