@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { XELION_OBSERVER } from '../xelion/xelion.observer.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsServer } from './metrics-server.js';
 import { MetricsService } from './metrics.service.js';
@@ -12,7 +13,7 @@ export { MetricsService } from './metrics.service.js';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsServer],
-  exports: [MetricsService],
+  providers: [MetricsService, MetricsServer, { provide: XELION_OBSERVER, useExisting: MetricsService }],
+  exports: [MetricsService, XELION_OBSERVER],
 })
 export class MetricsModule {}

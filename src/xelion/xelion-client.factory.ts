@@ -3,9 +3,9 @@ import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/comm
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../common/http/outbound-http.js';
 import { checkUrlSyntax, createSafeAgents, UnsafeUrlError, type SafeAgents } from '../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { tenantSemaphore } from './tenant.semaphore.js';
 import { XelionMasterClient } from './xelion-master.client.js';
+import { XELION_OBSERVER, type XelionObserver } from './xelion.observer.js';
 import { XelionTenantClient } from './xelion-tenant.client.js';
 import type { XelionClientOptions } from './xelion-transport.js';
 
@@ -47,7 +47,7 @@ export class XelionClientFactory implements OnModuleDestroy {
   constructor(
     @Inject(HttpService) private readonly http: HttpService,
     @Inject(SETTINGS) private readonly settings: FactorySettings,
-    @Optional() private readonly metrics?: MetricsService,
+    @Optional() @Inject(XELION_OBSERVER) private readonly observer?: XelionObserver,
   ) {
     this.agents = createSafeAgents(settings.outboundAllowPrivate);
   }
@@ -79,7 +79,7 @@ export class XelionClientFactory implements OnModuleDestroy {
       semaphore: tenantSemaphore(serverUrl, tenant, this.settings.xelion.maxConcurrency),
       pageSize: overrides.pageSize,
       sleep: overrides.sleep,
-      observe: this.metrics?.observeXelion,
+      observe: this.observer?.observeXelion,
       mayCall,
       listMaxItems: this.settings.xelion.listMaxItems,
       listMaxBytes: this.settings.xelion.listMaxBytes,
