@@ -1,5 +1,5 @@
 /**
- * Provisioning benchmark (issue 5 "Performance"): examples/company-200.json provisioned against the
+ * Provisioning benchmark: examples/company-200.json provisioned against the
  * simulator with 20 ms latency per call. Reports the Xelion calls made against the minimum the
  * configuration needs, and the wall time against the lower bound (minimum calls × latency ÷ allowed
  * concurrency). The service runs in this process, on the embedded database or on DATABASE_URL (use an

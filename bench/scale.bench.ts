@@ -1,5 +1,5 @@
 /**
- * Scale benchmark (issue 8): 100,000 organizations ten levels deep and 1,000,000 orders. Measures the
+ * Scale benchmark: 100,000 organizations ten levels deep and 1,000,000 orders. Measures the
  * authorization check and a page of a subtree's orders, p50 and p99, at three data sizes in one run —
  * 10k orgs / 10k orders (the baseline), 100k / 100k and 100k / 1M — so that the ratios show whether they
  * stay flat as the data grows.
@@ -364,7 +364,7 @@ function report(results: StepResult[], loadAtStart: number): void {
   const last = results[results.length - 1];
   writeSection(
     'scale',
-    `## Scale: 100,000 organizations ten levels deep, 1,000,000 orders (issue 8), PostgreSQL
+    `## Scale: 100,000 organizations ten levels deep, 1,000,000 orders, PostgreSQL
 
 Command: \`npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/scale.bench.js\`
 (part of \`npm run bench\`; it creates and drops its own database). Machine: ${machine()}; PostgreSQL on the same

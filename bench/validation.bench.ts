@@ -1,5 +1,5 @@
 /**
- * Configuration validation benchmark (issue 3):
+ * Configuration validation benchmark:
  *  1. in process: the time to validate examples/company-2000.json (2,000 users), cold and warm, and the
  *     same document with one error (the slower path that reports errors, see configuration.validator.ts);
  *  2. over HTTP: requests per second of `POST /api/v1/provision/test` with examples/small-office.json,

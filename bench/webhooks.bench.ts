@@ -1,5 +1,5 @@
 /**
- * Webhook benchmark (issue 6 "Performance"): the time from a status change's commit to its delivery at
+ * Webhook benchmark: the time from a status change's commit to its delivery at
  * a local receiver (p50, p99), and messages delivered per second with many orders. The application runs
  * in this process (the receiver too, on loopback) at the DEFAULT poll settings (WEBHOOK_POLL_MS=250),
  * on the embedded database, or on DATABASE_URL (a fresh database is not created: use an empty one).
@@ -165,7 +165,7 @@ export async function benchWebhooks() {
     const ms = (value: number) => `${value.toFixed(1)} ms`;
     writeSection(
       process.env.DATABASE_URL ? 'webhooks-postgresql' : 'webhooks',
-      `## Webhooks: commit to delivery (issue 6), ${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}
+      `## Webhooks: commit to delivery, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'embedded database'}
 
 Command: \`npm run build && node dist/bench/webhooks.bench.js\`. Machine: ${machine()}. Database: ${database}.
 Default settings (WEBHOOK_POLL_MS=250, WEBHOOK_CONCURRENCY=16); the application and a local receiver (node:http,

@@ -1,5 +1,5 @@
 /**
- * The chaos suite's verdicts (issue 8, `npm run chaos`), as pure functions over what the run
+ * The chaos suite's verdicts (`npm run chaos`), as pure functions over what the run
  * recorded, so that each can be shown to fail (test/unit/chaos-checks.spec.ts). Each returns the
  * violations it found; an empty list is a pass.
  */

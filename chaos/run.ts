@@ -18,7 +18,7 @@ import { Fleet, type Instance } from './fleet.js';
 import { chaosOrders, type ChaosOrder } from './workload.js';
 
 /**
- * `npm run chaos` (issue 8): three service instances (`node dist/src/main.js`) on one real PostgreSQL
+ * `npm run chaos`: three service instances (`node dist/src/main.js`) on one real PostgreSQL
  * database, the Xelion simulator and a webhook receiver, all on loopback. While 300 orders are
  * submitted and run: instances are killed with SIGKILL at random and started again, PostgreSQL is
  * restarted once, the simulator answers 429 bursts and 500s, and the webhook receiver goes down for a

@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots`: pictures of the admin page (issue 7) for the README, in docs/screenshots/.
+ * `npm run screenshots`: pictures of the admin page for the README, in docs/screenshots/.
  * Starts the service (embedded database in a temporary directory) and the Xelion simulator in this
  * process, creates a small tree of organizations and a few orders (one completed with webhooks, one
  * failed), then photographs the main pages in headless Chromium at 1280 px, and the order page at 390 px.

@@ -35,7 +35,7 @@ const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
 
 /**
  * The OpenAPI 3.1 document of the API, built from the controllers' decorators and the DTOs, then
- * completed by rules that hold for every route (README "For integrators"; issue 16): the answers
+ * completed by rules that hold for every route (README "For integrators"): the answers
  * every route can give (401, 404, 413, 429, 503), `security: []` on public routes, integer types,
  * schema names without the `Dto` suffix, the configuration JSON Schema as components, the
  * `orderStatusChanged` webhook, and an example on every body. New routes and DTOs get all of this

@@ -64,7 +64,7 @@ export interface Settings {
     /** METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <token>`. */
     token: string | undefined;
   };
-  /** Abuse limits (issue 8). */
+  /** Abuse limits. */
   limits: {
     /** RATE_LIMIT_PER_MINUTE: requests per API key (per IP on public routes) per minute and instance; 0 = off. */
     ratePerMinute: number;

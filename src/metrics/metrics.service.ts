@@ -19,7 +19,7 @@ export function xelionResult(status: number | undefined): string {
 }
 
 /**
- * The application's Prometheus instruments (issue 8 "Operators' features"), in a registry of its own
+ * The application's Prometheus instruments, in a registry of its own
  * (never prom-client's global one: two applications may share a test process). Labels are kept to a
  * bounded set: route patterns, never URLs; no organization, order or tenant ids; never a secret.
  */

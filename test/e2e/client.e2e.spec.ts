@@ -17,7 +17,7 @@ import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.j
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
-/** The typed client (packages/client) against a real service and the Xelion simulator (issue 16). */
+/** The typed client (packages/client) against a real service and the Xelion simulator. */
 let sim: RunningSimulator;
 let app: TestApp;
 let client: ProvisioningClient;

@@ -5,7 +5,7 @@ import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
 /**
- * Shutdown is bounded and clean with an order running (issue 8 "SIGTERM drains cleanly"). main.ts answers
+ * Shutdown is bounded and clean with an order running. main.ts answers
  * SIGTERM/SIGINT with exactly this close() (then exits 0), so the test drives close() itself rather than a
  * built process: the executor stops claiming, lets running steps finish for at most min(10 s,
  * LEASE_SECONDS) and releases the order; readiness answers 503 meanwhile; nothing fails on the way out.

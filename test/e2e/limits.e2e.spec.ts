@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrganization } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
-/** Rate limits per API key and the limit of unfinished orders per organization (issue 8). */
+/** Rate limits per API key and the limit of unfinished orders per organization. */
 const SMALL_OFFICE = JSON.parse(readFileSync(new URL('../../examples/small-office.json', import.meta.url), 'utf8'));
 
 describe('RATE_LIMIT_PER_MINUTE', () => {

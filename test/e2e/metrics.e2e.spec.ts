@@ -8,7 +8,7 @@ import { ExecutorService } from '../../src/provisioning/executor.service.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
-/** GET /metrics (issue 8 "Operators' features"): the families, their labels, and no secrets. */
+/** GET /metrics: the families, their labels, and no secrets. */
 const TOKEN = 'canary-metrics-tenant-token-7e1f';
 const TRUNK_PASSWORD = 'canary-metrics-trunk-password-41c';
 const SMALL_OFFICE = JSON.parse(readFileSync(new URL('../../examples/small-office.json', import.meta.url), 'utf8'));

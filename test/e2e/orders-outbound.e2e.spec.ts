@@ -3,7 +3,7 @@ import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
  * Server and callback URLs may not resolve to internal addresses unless OUTBOUND_ALLOW_PRIVATE=true
- * (issue 5). Its own file: one application per process (the API key strategy is process-wide).
+ *. Its own file: one application per process (the API key strategy is process-wide).
  */
 const CONFIG = { version: 1, organization: { name: 'Fairy Tail' } };
 const headers = (extra: Record<string, string>) => ({

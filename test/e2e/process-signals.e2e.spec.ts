@@ -9,7 +9,7 @@ import { startSimulator, type RunningSimulator } from '../../tools/xelion-simula
 import { request } from '../support/test-app.js';
 
 /**
- * The real process (issue 8, "SIGTERM drains cleanly"): `node …/src/main.js` as `npm start` runs it,
+ * The real process ("SIGTERM drains cleanly"): `node …/src/main.js` as `npm start` runs it,
  * on its embedded database, stopped with SIGTERM while an order runs. It must exit 0 within the
  * drain bound, and the order it gave back must be continued at once by the next process — not after
  * its lease (LEASE_SECONDS = 60 here) runs out. The sources are compiled first, as `npm run build` does.

@@ -6,7 +6,7 @@ import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
 /**
- * Faults (issue 5, "Tests"): 429 bursts and random 500s, a bad token and a retry with a new one,
+ * Faults ("Tests"): 429 bursts and random 500s, a bad token and a retry with a new one,
  * services beside Xelion (numbers reserved once, phones registered, a missing credential, a failing
  * provider). Real HTTP to the in-process simulator.
  */

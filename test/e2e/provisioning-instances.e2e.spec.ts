@@ -8,7 +8,7 @@ import { startSimulator, type RunningSimulator } from '../../tools/xelion-simula
 import { request, ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * Several instances on one PostgreSQL database (issue 5, "Tests"): a take-over after a crash, and two
+ * Several instances on one PostgreSQL database ("Tests"): a take-over after a crash, and two
  * executors sharing 50 orders.
  */
 const TOKEN = 'canary-instances-token-e42';

@@ -4,7 +4,7 @@ import { startSimulator, type RunningSimulator } from '../../tools/xelion-simula
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 
-/** The whole life of an order against the simulator over real HTTP (issue 5, "Tests"). */
+/** The whole life of an order against the simulator over real HTTP ("Tests"). */
 const TOKEN = 'canary-lifecycle-token-51d0c7';
 const SMALL_OFFICE = JSON.parse(readFileSync(new URL('../../examples/small-office.json', import.meta.url), 'utf8'));
 

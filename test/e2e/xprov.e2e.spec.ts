@@ -9,7 +9,7 @@ import { buildPackages, runXprov, startXprov } from '../support/packages.js';
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 
-/** `xprov` (packages/cli) as a process against a real service and the Xelion simulator (issue 16). */
+/** `xprov` (packages/cli) as a process against a real service and the Xelion simulator. */
 let sim: RunningSimulator;
 let app: TestApp;
 let env: Record<string, string>;

@@ -157,7 +157,7 @@ export const MATRIX: MatrixEntry[] = [
       return { path: `/api/v1/organizations/${tree.self.id}/api-keys/${id}` };
     },
   },
-  // Credentials (issue 4).
+  // Credentials.
   {
     route: 'PUT /api/v1/organizations/:id/credentials/:key',
     scope: 'subtree',
@@ -192,7 +192,7 @@ export const MATRIX: MatrixEntry[] = [
       return { path };
     },
   },
-  // Orders (issue 5). The matrix app's executor is off, so orders stay where the test puts them.
+  // Orders. The matrix app's executor is off, so orders stay where the test puts them.
   {
     route: 'POST /api/v1/provision',
     scope: 'any',
@@ -228,7 +228,7 @@ export const MATRIX: MatrixEntry[] = [
       headers: { 'xelion-tenant-token': 'a-new-token' },
     }),
   },
-  // Webhooks (issue 6).
+  // Webhooks.
   {
     route: 'GET /api/v1/orders/:id/webhooks',
     scope: 'subtree',

@@ -32,7 +32,7 @@ export function describeDatabase(settings: Pick<RuntimeSettings, 'embedded' | 'd
 }
 
 /**
- * One short report after start-up (issue 16): where the service, its API docs and admin page are, which
+ * One short report after start-up: where the service, its API docs and admin page are, which
  * database it uses and — on the first start only — the root API key with a command to try it. On a
  * terminal (pretty logs) it is a few plain lines; in JSON logs, one line with the same fields, so that a
  * log collector is not fed text it cannot parse.
