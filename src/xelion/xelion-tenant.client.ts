@@ -31,7 +31,6 @@ import type {
   XelionUser,
 } from './xelion.types.js';
 
-export { LIST_MAX_BYTES, LIST_MAX_ITEMS, type XelionCallStats, type XelionClientOptions } from './xelion-transport.js';
 
 /** `80-5e-c0-12-34-56`, `805EC0123456` → `80:5E:C0:12:34:56`; throws on anything else. */
 export function normalizeMac(mac: string): string {
