@@ -16,17 +16,18 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import { createApp, type RunningApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
 import { WebhookWakeup } from '../src/webhooks/webhook-wakeup.js';
-import { WebhooksService, type OrderStatus } from '../src/webhooks/webhooks.module.js';
+import { OrderLifecycle } from '../src/orders/order-lifecycle.js';
+import type { OrderStatus } from '../src/orders/order.entity.js';
 import { machine, percentile, writeSection } from './support/report.js';
 
 const LATENCY_MESSAGES = Number(process.env.BENCH_WEBHOOK_LATENCY_MESSAGES ?? 300);
 const THROUGHPUT_ORDERS = Number(process.env.BENCH_WEBHOOK_ORDERS ?? 500);
 const CHANGES_PER_ORDER = 4;
-const LIFE: [OrderStatus | null, OrderStatus][] = [
-  [null, 'NOT_STARTED'],
+/** The changes each order goes through, in a loop (it starts FAILED): retried, claimed, failed. */
+const LIFE: [OrderStatus, OrderStatus][] = [
+  ['FAILED', 'NOT_STARTED'],
   ['NOT_STARTED', 'IN_PROGRESS'],
   ['IN_PROGRESS', 'FAILED'],
-  ['FAILED', 'NOT_STARTED'],
 ];
 
 interface Receiver {
@@ -66,13 +67,15 @@ async function insertOrders(dataSource: DataSource, organizationId: number, call
   return rows.map((row) => row.id);
 }
 
-/** One status change in its own transaction (with the outbox write); resolves with the mid and the commit time. */
-async function change(dataSource: DataSource, webhooks: WebhooksService, orderId: number, organizationId: number, url: string, step: number) {
+/** One status change through the order lifecycle, in its own transaction (with its outbox write); resolves with the commit time. */
+async function change(dataSource: DataSource, lifecycle: OrderLifecycle, orderId: number, organizationId: number, url: string, step: number) {
   const [previousStatus, status] = LIFE[step % LIFE.length];
-  await dataSource.transaction(async (manager) => {
-    await manager.query('UPDATE orders SET status = $2 WHERE id = $1', [orderId, status]);
-    await webhooks.enqueueStatusChange(manager, { orderId, organizationId, callbackUrl: url, previousStatus, status });
-  });
+  await dataSource.transaction((manager) =>
+    lifecycle.transition(manager, { id: orderId, organizationId, callbackUrl: url, status: previousStatus }, status, {
+      error: status === 'FAILED' ? { code: 'XELION_UNREACHABLE', message: 'benchmark', step: null } : undefined,
+      lease: status === 'IN_PROGRESS' ? { holder: 'webhooks-bench', seconds: 600 } : undefined,
+    }),
+  );
   return performance.now();
 }
 
@@ -98,12 +101,12 @@ interface LatencyResult {
 
 /** Status changes one at a time, spread over orders, ~50 per second; latency = arrival − commit. */
 async function measureLatency(running: RunningApp, dataSource: DataSource, organizationId: number, receiver: Receiver): Promise<LatencyResult> {
-  const webhooks = running.app.get(WebhooksService);
+  const lifecycle = running.app.get(OrderLifecycle);
   const orders = await insertOrders(dataSource, organizationId, receiver.url, 50);
   const latencies: number[] = [];
   for (let i = 0; i < LATENCY_MESSAGES; i++) {
     const orderId = orders[i % orders.length];
-    const committed = await change(dataSource, webhooks, orderId, organizationId, receiver.url, Math.floor(i / orders.length));
+    const committed = await change(dataSource, lifecycle, orderId, organizationId, receiver.url, Math.floor(i / orders.length));
     const mid = await latestMid(dataSource, orderId);
     await waitFor(() => receiver.arrivals.has(mid), 30_000, `message ${mid}`);
     latencies.push(receiver.arrivals.get(mid)! - committed);
@@ -115,7 +118,7 @@ async function measureLatency(running: RunningApp, dataSource: DataSource, organ
 
 /** Many orders, every change written as fast as possible by 16 writers; delivered messages per second. */
 async function measureThroughput(running: RunningApp, dataSource: DataSource, organizationId: number, receiver: Receiver) {
-  const webhooks = running.app.get(WebhooksService);
+  const lifecycle = running.app.get(OrderLifecycle);
   const orders = await insertOrders(dataSource, organizationId, receiver.url, THROUGHPUT_ORDERS);
   const before = receiver.arrivals.size;
   const total = orders.length * CHANGES_PER_ORDER;
@@ -126,7 +129,7 @@ async function measureThroughput(running: RunningApp, dataSource: DataSource, or
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
       for (const item of work.filter((entry) => entry.orderId % writers === w)) {
-        await change(dataSource, webhooks, item.orderId, organizationId, receiver.url, item.step);
+        await change(dataSource, lifecycle, item.orderId, organizationId, receiver.url, item.step);
       }
     }),
   );

@@ -1,20 +1,22 @@
 import { Module } from '@nestjs/common';
-import { ConfigurationModule } from '../configuration/configuration.module.js';
 import { CryptoModule } from '../common/crypto/crypto.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
-import { OrderTransitions } from './order-transitions.js';
+import { OrderAdmission } from './order-admission.js';
+import { OrderLifecycle } from './order-lifecycle.js';
 import { OrdersController } from './orders.controller.js';
+import { OrdersRepository } from './orders.repository.js';
 import { OrdersService } from './orders.service.js';
 
 /**
- * Orders: POST /api/v1/provision and /api/v1/orders. Exports OrderTransitions (the one place that
- * announces status changes) for the executor. SecretBox comes from the global CryptoModule.
+ * Orders: /api/v1/orders, the orders repository (every statement on orders and order_steps) and the
+ * order lifecycle (the one writer of an order's status). Accepting an order is provisioning's
+ * (POST /api/v1/provision); it uses OrdersRepository and OrderAdmission, the executor OrderLifecycle.
  */
 @Module({
-  imports: [CryptoModule, ConfigurationModule, WebhooksModule, OrganizationsModule],
+  imports: [CryptoModule, WebhooksModule, OrganizationsModule],
   controllers: [OrdersController],
-  providers: [OrdersService, OrderTransitions],
-  exports: [OrdersService, OrderTransitions],
+  providers: [OrdersService, OrdersRepository, OrderLifecycle, OrderAdmission],
+  exports: [OrdersService, OrdersRepository, OrderLifecycle, OrderAdmission],
 })
 export class OrdersModule {}

@@ -19,7 +19,7 @@ export interface ProvisionHeaders {
   idempotencyKey: string | null;
 }
 
-type Headers = Record<string, string | string[] | undefined>;
+export type RawHeaders = Record<string, string | string[] | undefined>;
 
 /** A tenant name is one path segment of Xelion's base URL (`{serverUrl}/api/v1/{tenant}`). */
 const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -32,13 +32,13 @@ function headerError(header: string, problem: string): ApiError {
   return new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: header, message }] });
 }
 
-function single(headers: Headers, header: string): string | undefined {
+function single(headers: RawHeaders, header: string): string | undefined {
   const value = headers[header.toLowerCase()];
   if (Array.isArray(value)) throw headerError(header, 'must be sent once');
   return value === undefined ? undefined : value.trim();
 }
 
-function required(headers: Headers, header: string): string {
+function required(headers: RawHeaders, header: string): string {
   const value = single(headers, header);
   if (value === undefined || value === '') throw headerError(header, 'is required');
   return value;
@@ -55,7 +55,7 @@ function url(header: string, value: string): string {
 }
 
 /** The tenant token alone (the retry endpoint takes an optional replacement). Never echoes the value. */
-export function parseTenantToken(headers: Headers, isRequired: boolean): string | undefined {
+export function parseTenantToken(headers: RawHeaders, isRequired: boolean): string | undefined {
   const value = single(headers, HEADER.tenantToken);
   if (value === undefined || value === '') {
     if (isRequired) throw headerError(HEADER.tenantToken, 'is required');
@@ -70,7 +70,7 @@ export function parseTenantToken(headers: Headers, isRequired: boolean): string 
  * and a wrong body is told about the header first (docs/provisioning.md). Whether a URL resolves to
  * an internal address is checked separately (it needs DNS).
  */
-export function parseProvisionHeaders(headers: Headers): ProvisionHeaders {
+export function parseProvisionHeaders(headers: RawHeaders): ProvisionHeaders {
   const serverUrl = url(HEADER.serverUrl, required(headers, HEADER.serverUrl)).replace(/\/+$/, '');
   const parsedServer = new URL(serverUrl);
   if (parsedServer.search !== '') throw headerError(HEADER.serverUrl, 'must not have a query string');

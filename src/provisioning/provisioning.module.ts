@@ -1,23 +1,30 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ConfigurationModule } from '../configuration/configuration.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OrdersModule } from '../orders/orders.module.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { ExecutorService } from './executor.service.js';
 import { ExternalServicesFactory } from './external-services.js';
+import { OrderIntake } from './order-intake.service.js';
 import { OrderJournal } from './order-journal.js';
 import { OrderRunner } from './order-runner.js';
+import { ProvisionController } from './provision.controller.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 import { XelionExternalServicesFactory } from './xelion-external-services.js';
 import { XelionTenantGatewayFactory } from './xelion-tenant-gateway.js';
 import { XelionModule } from '../xelion/xelion.module.js';
 
 /**
- * The provisioning engine: the executor (claims, leases, heartbeat, shutdown), the step journal and
- * the steps. Exports ExecutorService (tests steer it; the demo waits on it).
+ * Provisioning: accepting orders (POST /api/v1/provision: validate, plan, store) and the engine that
+ * runs them — the executor (claims, leases, heartbeat, shutdown), the step journal and the steps.
+ * Exports ExecutorService (tests steer it; the demo waits on it).
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), OrdersModule, CredentialsModule, XelionModule],
+  imports: [ScheduleModule.forRoot(), ConfigurationModule, OrdersModule, OrganizationsModule, CredentialsModule, XelionModule],
+  controllers: [ProvisionController],
   providers: [
+    OrderIntake,
     ExecutorService,
     OrderJournal,
     OrderRunner,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { OrderLifecycle } from '../../src/orders/order-lifecycle.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.js';
 import { signWebhook } from '../../src/webhooks/webhook-signing.js';
 import { WebhooksService, type OrderStatus } from '../../src/webhooks/webhooks.module.js';
@@ -8,21 +9,26 @@ import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
 
 /**
- * Issue 6 end to end: a real HTTP receiver verifies every message with the `standardwebhooks` package.
- * Until the orders code drives status changes, the tests insert order rows and call the outbox
- * (`enqueueStatusChange`) in a transaction, exactly as the orders code does.
+ * Webhooks end to end: a real HTTP receiver verifies every message with the `standardwebhooks` package.
+ * The tests insert order rows and change their status through the order lifecycle, which writes each
+ * message in the change's transaction.
  */
 const FAST = { WEBHOOK_POLL_MS: '50', WEBHOOK_RETRY_SCHEDULE_MS: '300,300,300,300', WEBHOOK_LEASE_SECONDS: '2', EXECUTOR_ENABLED: 'false' };
 
 async function insertOrder(app: TestApp, organizationId: number, callbackUrl: string | null): Promise<number> {
   const [row] = (await app.dataSource.query(
     `INSERT INTO orders (organization_id, status, tenant_server_url, tenant_name, callback_url, configuration)
-     VALUES ($1, 'FAILED', 'https://tenant.example.com', 'webhooks-test', $2, '{}'::jsonb) RETURNING id`,
+     VALUES ($1, 'NOT_STARTED', 'https://tenant.example.com', 'webhooks-test', $2, '{}'::jsonb) RETURNING id`,
     [organizationId, callbackUrl],
   )) as { id: number }[];
   return row.id;
 }
 
+/**
+ * One status change, through the order lifecycle (the one writer of an order's status). An order's first
+ * message (`previousStatus` null) has no change to go through: the fixture puts the row in `status` and
+ * writes that message with the outbox's own call.
+ */
 async function changeStatus(
   app: TestApp,
   order: { id: number; organizationId: number; callbackUrl: string },
@@ -30,10 +36,16 @@ async function changeStatus(
   status: OrderStatus,
   error: { code: string; message: string } | null = null,
 ): Promise<void> {
-  const webhooks = app.app.get(WebhooksService);
   await app.dataSource.transaction(async (manager) => {
-    await manager.query('UPDATE orders SET status = $2 WHERE id = $1', [order.id, status]);
-    await webhooks.enqueueStatusChange(manager, { orderId: order.id, organizationId: order.organizationId, callbackUrl: order.callbackUrl, previousStatus, status, error });
+    if (previousStatus === null) {
+      await manager.query('UPDATE orders SET status = $2 WHERE id = $1', [order.id, status]);
+      await app.app.get(WebhooksService).enqueueStatusChange(manager, { ...order, orderId: order.id, previousStatus, status, error });
+      return;
+    }
+    await app.app.get(OrderLifecycle).transition(manager, { ...order, status: previousStatus }, status, {
+      error: error ? { ...error, step: null } : undefined,
+      lease: status === 'IN_PROGRESS' ? { holder: 'webhooks-test', seconds: 60 } : undefined,
+    });
   });
 }
 
@@ -255,10 +267,8 @@ describe('webhooks', () => {
     await changeStatus(app, order, null, 'NOT_STARTED');
     await waitUntil('the first message in flight', async () => receiver.messages('/gone-race').length === 1);
     // The next change is being written (its transaction holds the order's message lock) when the 410 comes back.
-    const webhooks = app.app.get(WebhooksService);
     await app.dataSource.transaction(async (manager) => {
-      await manager.query('UPDATE orders SET status = $2 WHERE id = $1', [order.id, 'IN_PROGRESS']);
-      await webhooks.enqueueStatusChange(manager, { orderId: order.id, organizationId: order.organizationId, callbackUrl: order.callbackUrl, previousStatus: 'NOT_STARTED', status: 'IN_PROGRESS', error: null });
+      await app.app.get(OrderLifecycle).transition(manager, { ...order, status: 'NOT_STARTED' }, 'IN_PROGRESS', { lease: { holder: 'webhooks-test', seconds: 60 } });
       receiver.release(410);
       await sleep(300); // the dispatcher records the 410 meanwhile
     });
