@@ -1,9 +1,9 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Organization } from '../organizations/organization.entity.js';
 
-/** The four statuses of the Provisioning Guide, exactly (seed: "NOT_STARTED | IN_PROGRESS | FAILED | COMPLETED"). */
-export const ORDER_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'FAILED', 'COMPLETED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { OrderStatus } from '../webhooks/webhook.types.js';
+
+export { ORDER_STATUSES, type OrderStatus } from '../webhooks/webhook.types.js';
 
 /** Why an order failed, as shown in `GET /orders/:id` (`error { code, message, step }`). */
 export interface OrderError {

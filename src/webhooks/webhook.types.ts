@@ -1,5 +1,10 @@
-/** Order statuses, as the Provisioning Guide lists them ("NOT_STARTED | IN_PROGRESS | FAILED | COMPLETED"). */
-export type OrderStatus = 'NOT_STARTED' | 'IN_PROGRESS' | 'FAILED' | 'COMPLETED';
+/**
+ * The four order statuses of the Provisioning Guide, exactly ("NOT_STARTED | IN_PROGRESS | FAILED |
+ * COMPLETED"). Defined here, below the orders module, because the messages announce them; the orders
+ * module re-exports them.
+ */
+export const ORDER_STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'FAILED', 'COMPLETED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** What the orders code tells the outbox about one status change (docs/webhooks.md). */
 export interface OrderStatusChangeEvent {

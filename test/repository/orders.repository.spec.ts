@@ -145,7 +145,7 @@ describe('OrdersRepository (real database)', () => {
 
   it('claims due orders once: two instances claiming at the same time never take the same order', async () => {
     const group = await organization(db.dataSource, 'claims', root);
-    const ids = [];
+    const ids: number[] = [];
     for (let i = 0; i < 6; i++) ids.push((await newOrder(group))!);
     const limits = { limit: 50, leaseSeconds: 60, held: new Map<number, number>(), maxPerGroup: 100, running: [] };
     const [a, b] = await Promise.all([
@@ -163,7 +163,7 @@ describe('OrdersRepository (real database)', () => {
 
   it('claims at most maxPerGroup of one group, counting those held, and never the ones still running here', async () => {
     const group = await organization(db.dataSource, 'fair', root);
-    const ids = [];
+    const ids: number[] = [];
     for (let i = 0; i < 4; i++) ids.push((await newOrder(group))!);
     // Other tests' due orders are claimed out of the way first.
     await db.dataSource.transaction((manager) => repo.claimDue(manager, 'sweeper', { limit: 1000, leaseSeconds: 600, held: new Map(), maxPerGroup: 1000, running: ids }));
