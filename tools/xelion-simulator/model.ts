@@ -58,6 +58,8 @@ export interface SecretInfo {
 
 export class TenantState {
   readonly tokens = new Set<string>();
+  /** Tokens of users who are not administrators: `GET /me/info` says so and every write is 403 / 10101. */
+  readonly userTokens = new Set<string>();
   /** Every object, in creation order (oids increase). */
   readonly objects = new Map<string, Obj>();
   readonly secrets = new Map<string, SecretInfo>();

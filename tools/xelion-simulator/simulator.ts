@@ -30,7 +30,8 @@ export interface RunningSimulator {
   /** Empties every tenant, reservation and registration, re-seeds the configured tenants and restores the start options. */
   reset(): void;
   addFault(rule: FaultRule): void;
-  addToken(tenant: string, token: string): void;
+  /** A token of the tenant; `administrator: false` makes it a plain user's (reads only, 403 / 10101 on writes). */
+  addToken(tenant: string, token: string, options?: { administrator?: boolean }): void;
   revokeToken(tenant: string, token: string): void;
   /** The `/_sim/tenants/{tenant}/state` dump. */
   dump(tenant: string): Obj;
@@ -271,7 +272,10 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     setOptions,
     reset,
     addFault,
-    addToken: (tenant, token) => void state.tenant(tenant).tokens.add(token),
+    addToken: (tenant, token, { administrator = true } = {}) => {
+      state.tenant(tenant).tokens.add(token);
+      if (!administrator) state.tenant(tenant).userTokens.add(token);
+    },
     revokeToken: (tenant, token) => void state.tenant(tenant).tokens.delete(token),
     dump,
     calls,

@@ -177,7 +177,14 @@ export class TenantApi {
         status = answer.status;
         return answer;
       }
-      const answer = await this.faults.run(route, tenant.name, method !== 'GET', info, () => this.dispatch(tenant, method, collection, oid, extra, query, body));
+      if (method !== 'GET' && tenant.userTokens.has(token)) {
+        const answer: Answer = { status: 403, body: { errorCode: 10101, message: 'no permission: the user is not an administrator of this tenant', info } };
+        status = answer.status;
+        return answer;
+      }
+      const answer = await this.faults.run(route, tenant.name, method !== 'GET', info, () =>
+        this.dispatch(tenant, method, collection, oid, extra, query, body, !tenant.userTokens.has(token)),
+      );
       status = answer.status;
       if (status === 429) tenant.rejected429 += 1;
       return answer;
@@ -191,12 +198,24 @@ export class TenantApi {
     }
   }
 
-  private dispatch(tenant: TenantState, method: string, collection: string | undefined, oid: string | undefined, extra: string[], query: URLSearchParams, body: unknown): Answer {
+  private dispatch(
+    tenant: TenantState,
+    method: string,
+    collection: string | undefined,
+    oid: string | undefined,
+    extra: string[],
+    query: URLSearchParams,
+    body: unknown,
+    administrator: boolean,
+  ): Answer {
     const route = `${method} /${[collection, oid === undefined ? undefined : '{oid}', ...extra].filter(Boolean).join('/')}`;
     const notInContract = () => invalid(`${route} is not part of the contract`);
     if (collection === 'me' && oid === 'info' && extra.length === 0 && method === 'GET') {
       if ([...query.keys()].length > 0) throw invalid(`GET /me/info takes no query parameters`);
-      return { status: 200, body: { object: { objectType: 'UserProfile', userName: `admin@${tenant.name}`, commonName: 'Provisioning administrator', isAdministrator: true }, links: [] } };
+      const me = administrator
+        ? { userName: `admin@${tenant.name}`, commonName: 'Provisioning administrator', isAdministrator: true }
+        : { userName: `user@${tenant.name}`, commonName: 'A user', isAdministrator: false };
+      return { status: 200, body: { object: { objectType: 'UserProfile', ...me }, links: [] } };
     }
     if (collection === 'tenants') throw new SimError(400, 10063, 'this is not the master tenant');
     if (collection === undefined || !(collection in COLLECTION_RULES) || extra.length > 0) throw notInContract();
