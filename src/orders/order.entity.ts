@@ -70,6 +70,10 @@ export class Order {
   @Column({ name: 'request_hash', type: 'varchar', length: 64, nullable: true })
   requestHash: string | null;
 
+  /** The plan the order must apply exactly (If-Match), or null: compared before its first write. */
+  @Column({ name: 'plan_hash', type: 'varchar', length: 71, nullable: true })
+  planHash: string | null;
+
   @Column({ name: 'progress_done', type: 'int', default: 0 })
   progressDone: number;
 

@@ -18,6 +18,7 @@ export interface NewOrderRow {
   configuration: unknown;
   idempotencyKey: string | null;
   requestHash: string | null;
+  planHash: string | null;
 }
 
 /** A new order's journal step. */
@@ -60,6 +61,7 @@ export interface ClaimRow {
   callback_url: string | null;
   configuration: unknown;
   tenant_token_sealed: string | null;
+  plan_hash: string | null;
   previous_status: OrderStatus;
   previous_locked_by: string | null;
   grp: number;
@@ -133,11 +135,11 @@ export class OrdersRepository {
   async insert(manager: EntityManager, row: NewOrderRow, stepCount: number): Promise<number | undefined> {
     const inserted: { id: number }[] = await manager.query(
       `INSERT INTO orders (organization_id, status, tenant_server_url, tenant_name, callback_url, configuration,
-                           idempotency_key, request_hash, progress_total)
-       VALUES ($1, 'NOT_STARTED', $2, $3, $4, $5::jsonb, $6, $7, $8)
+                           idempotency_key, request_hash, progress_total, plan_hash)
+       VALUES ($1, 'NOT_STARTED', $2, $3, $4, $5::jsonb, $6, $7, $8, $9)
        ON CONFLICT (organization_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
-      [row.organizationId, row.serverUrl, row.tenantName, row.callbackUrl, JSON.stringify(row.configuration), row.idempotencyKey, row.requestHash, stepCount],
+      [row.organizationId, row.serverUrl, row.tenantName, row.callbackUrl, JSON.stringify(row.configuration), row.idempotencyKey, row.requestHash, stepCount, row.planHash],
     );
     return inserted[0]?.id;
   }
@@ -343,7 +345,7 @@ export class OrdersRepository {
            FROM due
           WHERE o.id = due.id
          RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
-                   o.tenant_token_sealed, due.previous_status, due.previous_locked_by, due.grp`,
+                   o.tenant_token_sealed, o.plan_hash, due.previous_status, due.previous_locked_by, due.grp`,
         [me, limits.limit, limits.leaseSeconds, [...limits.held.keys()], [...limits.held.values()], limits.maxPerGroup, [...limits.running]],
       ),
     );

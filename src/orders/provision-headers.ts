@@ -9,6 +9,7 @@ export const HEADER = {
   tenantToken: 'Xelion-Tenant-Token',
   callbackUrl: 'X-Callback-Url',
   idempotencyKey: 'Idempotency-Key',
+  ifMatch: 'If-Match',
 } as const;
 
 export interface ProvisionHeaders {
@@ -17,7 +18,12 @@ export interface ProvisionHeaders {
   tenantToken: string;
   callbackUrl: string | null;
   idempotencyKey: string | null;
+  /** The plan the order must apply exactly (`If-Match: "sha256:…"`, from POST /api/v1/provision/plan), or null. */
+  planHash: string | null;
 }
+
+/** The headers of `POST /api/v1/provision/plan`: where the tenant is and its token, nothing about an order. */
+export type PlanHeaders = Pick<ProvisionHeaders, 'serverUrl' | 'tenantName' | 'tenantToken'>;
 
 export type RawHeaders = Record<string, string | string[] | undefined>;
 
@@ -26,6 +32,8 @@ const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 /** Session tokens are opaque; printable ASCII without spaces, bounded. */
 const TOKEN = /^[\x21-\x7e]{1,4096}$/;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** A plan hash as POST /api/v1/provision/plan answers it, as an entity tag (quoted; weak tags mean nothing here). */
+const PLAN_TAG = /^"(sha256:[0-9a-f]{64})"$/;
 
 function headerError(header: string, problem: string): ApiError {
   const message = `${header} header ${problem}`;
@@ -71,14 +79,7 @@ export function parseTenantToken(headers: RawHeaders, isRequired: boolean): stri
  * an internal address is checked separately (it needs DNS).
  */
 export function parseProvisionHeaders(headers: RawHeaders): ProvisionHeaders {
-  const serverUrl = url(HEADER.serverUrl, required(headers, HEADER.serverUrl)).replace(/\/+$/, '');
-  const parsedServer = new URL(serverUrl);
-  if (parsedServer.search !== '') throw headerError(HEADER.serverUrl, 'must not have a query string');
-  const tenantName = required(headers, HEADER.tenantName);
-  if (!TENANT_NAME.test(tenantName)) {
-    throw headerError(HEADER.tenantName, 'must be 1 to 200 letters, digits, ".", "_" or "-", starting with a letter or digit');
-  }
-  const tenantToken = parseTenantToken(headers, true)!;
+  const { serverUrl, tenantName, tenantToken } = parsePlanHeaders(headers, true);
   const callback = single(headers, HEADER.callbackUrl);
   const callbackUrl = callback === undefined || callback === '' ? null : url(HEADER.callbackUrl, callback);
   const key = single(headers, HEADER.idempotencyKey);
@@ -87,5 +88,33 @@ export function parseProvisionHeaders(headers: RawHeaders): ProvisionHeaders {
     if (!IDEMPOTENCY_KEY.test(key)) throw headerError(HEADER.idempotencyKey, 'must be 1 to 255 printable characters without spaces');
     idempotencyKey = key;
   }
-  return { serverUrl, tenantName, tenantToken, callbackUrl, idempotencyKey };
+  const tag = single(headers, HEADER.ifMatch);
+  let planHash: string | null = null;
+  if (tag !== undefined && tag !== '') {
+    const match = PLAN_TAG.exec(tag);
+    if (!match) throw headerError(HEADER.ifMatch, 'must be the planHash of POST /api/v1/provision/plan in double quotes: "sha256:<64 hex digits>"');
+    planHash = match[1];
+  }
+  return { serverUrl, tenantName, tenantToken, callbackUrl, idempotencyKey, planHash };
+}
+
+/**
+ * The headers of a plan: the tenant's server, name and token. A plan is not an order, so the order's own
+ * headers are refused (unless `forOrder`) rather than silently ignored.
+ */
+export function parsePlanHeaders(headers: RawHeaders, forOrder = false): PlanHeaders {
+  const serverUrl = url(HEADER.serverUrl, required(headers, HEADER.serverUrl)).replace(/\/+$/, '');
+  const parsedServer = new URL(serverUrl);
+  if (parsedServer.search !== '') throw headerError(HEADER.serverUrl, 'must not have a query string');
+  const tenantName = required(headers, HEADER.tenantName);
+  if (!TENANT_NAME.test(tenantName)) {
+    throw headerError(HEADER.tenantName, 'must be 1 to 200 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  }
+  const tenantToken = parseTenantToken(headers, true)!;
+  if (!forOrder) {
+    for (const header of [HEADER.callbackUrl, HEADER.idempotencyKey, HEADER.ifMatch]) {
+      if (single(headers, header) !== undefined) throw headerError(header, 'belongs to POST /api/v1/provision, not to a plan');
+    }
+  }
+  return { serverUrl, tenantName, tenantToken };
 }

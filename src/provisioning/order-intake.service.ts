@@ -36,7 +36,14 @@ function canonicalJson(value: unknown): string {
  * token is left out, so that a client may repeat a request with a refreshed token.
  */
 export function requestHash(headers: ProvisionHeaders, body: unknown): string {
-  const bound = { body, serverUrl: headers.serverUrl, tenantName: headers.tenantName, callbackUrl: headers.callbackUrl };
+  const bound = {
+    body,
+    serverUrl: headers.serverUrl,
+    tenantName: headers.tenantName,
+    callbackUrl: headers.callbackUrl,
+    // Only when given, so that the hashes of requests without If-Match stay what they were.
+    ...(headers.planHash ? { planHash: headers.planHash } : {}),
+  };
   return createHash('sha256').update(canonicalJson(bound)).digest('hex');
 }
 
@@ -69,8 +76,7 @@ export class OrderIntake {
     const validation = await this.validator.validateAsync(body);
     if (!validation.valid) throw invalidConfiguration(validation.errors);
     const configuration: Configuration = validation.configuration;
-    await this.assertSafe(HEADER.serverUrl, headers.serverUrl);
-    await this.admission.assertServerAllowed(caller.organizationId, headers.serverUrl);
+    await this.checkServer(caller, headers.serverUrl);
     if (headers.callbackUrl) await this.assertSafe(HEADER.callbackUrl, headers.callbackUrl);
 
     const hash = headers.idempotencyKey ? requestHash(headers, body) : null;
@@ -89,6 +95,7 @@ export class OrderIntake {
           configuration,
           idempotencyKey: headers.idempotencyKey,
           requestHash: hash,
+          planHash: headers.planHash,
         },
         steps.length,
       );
@@ -111,6 +118,12 @@ export class OrderIntake {
     });
     if (result.created) this.logger.log(`order ${result.id} created with ${steps.length} steps`);
     return result;
+  }
+
+  /** 400 naming Xelion-Server-Url when it is unsafe (docs/security.md) or not allowed for the caller's organization. */
+  async checkServer(caller: Caller, serverUrl: string): Promise<void> {
+    await this.assertSafe(HEADER.serverUrl, serverUrl);
+    await this.admission.assertServerAllowed(caller.organizationId, serverUrl);
   }
 
   private async assertSafe(header: string, url: string): Promise<void> {

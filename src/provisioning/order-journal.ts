@@ -17,6 +17,8 @@ export interface ClaimedOrder {
   callbackUrl: string | null;
   configuration: unknown;
   tokenSealed: string | null;
+  /** The plan the order must apply exactly (If-Match), or null. */
+  planHash: string | null;
   /** Who held the lease before this claim, when the order was taken over from a dead instance. */
   takenOverFrom: string | null;
   previousStatus: OrderStatus;
@@ -79,6 +81,7 @@ export class OrderJournal {
       callbackUrl: row.callback_url,
       configuration: row.configuration,
       tokenSealed: row.tenant_token_sealed,
+      planHash: row.plan_hash,
       previousStatus: row.previous_status,
       group: Number(row.grp),
       takenOverFrom: row.previous_status === 'IN_PROGRESS' ? (row.previous_locked_by ?? 'a released lease') : null,

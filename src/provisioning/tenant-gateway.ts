@@ -105,9 +105,31 @@ export interface NewPhone {
 }
 
 
+/** Who the token belongs to and what the server is (read-only). */
+export interface TenantAbout {
+  apiVersionMajor: number;
+  apiVersionMinor: number;
+  userName: string;
+  /** Whether the token's user may administer the tenant; null when the server does not say. */
+  isAdministrator: boolean | null;
+}
+
+/** Everything of a tenant the service compares with a configuration, read in bulk. */
+export interface TenantContents {
+  users: UserView[];
+  persons: PersonView[];
+  lines: LineView[];
+  phones: PhoneView[];
+  trunks: TrunkView[];
+}
+
 export interface TenantGateway {
   /** The server answers and accepts the token, before anything is changed. */
   preflight(): Promise<void>;
+  /** The server's API version and the token's user (fails like preflight when either does not answer). */
+  about(): Promise<TenantAbout>;
+  /** Every user, person, line, phone and trunk, by paged lists. */
+  readAll(): Promise<TenantContents>;
   /** Organisations whose name is exactly `name`. */
   findOrganisations(name: string): Promise<OrganisationView[]>;
   createOrganisation(input: { name: string; telecomAddresses: TelecomAddress[]; addresses: VisitAddress[] }): Promise<string>;

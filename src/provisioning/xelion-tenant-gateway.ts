@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { XelionClientFactory } from '../xelion/xelion-client.factory.js';
 import type { XelionTenantClient } from '../xelion/xelion-tenant.client.js';
-import type { PhoneLine, Person, Phone } from '../xelion/xelion.types.js';
+import type { PhoneLine, Person, Phone, XelionUser } from '../xelion/xelion.types.js';
 import type {
   LineView,
   OrganisationChanges,
@@ -13,6 +13,7 @@ import type {
   TenantGateway,
   TrunkChanges,
   UserChanges,
+  UserView,
 } from './tenant-gateway.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 
@@ -52,6 +53,10 @@ function line(l: PhoneLine): LineView {
   };
 }
 
+function user(u: XelionUser): UserView {
+  return { oid: u.oid, userName: u.userName, personOid: u.person?.oid ?? null, primaryLineOid: u.primaryLine?.oid ?? null, xccRole: u.xccRole, active: u.active };
+}
+
 function phone(p: Phone): PhoneView {
   return { oid: p.oid, macAddress: p.macAddress, phoneType: p.phoneType, userOid: p.user?.oid ?? null, userName: p.user?.commonName ?? null };
 }
@@ -63,6 +68,26 @@ class XelionTenantGateway implements TenantGateway {
   async preflight(): Promise<void> {
     await this.client.serverVersion();
     await this.client.me();
+  }
+  async about() {
+    const version = await this.client.serverVersion();
+    const me = await this.client.me();
+    return {
+      apiVersionMajor: version.apiVersionMajor,
+      apiVersionMinor: typeof version.apiVersionMinor === 'number' ? version.apiVersionMinor : 0,
+      userName: me.userName,
+      isAdministrator: typeof me.isAdministrator === 'boolean' ? me.isAdministrator : null,
+    };
+  }
+  async readAll() {
+    const [users, persons, lines, phones, trunks] = await Promise.all([
+      this.client.listUsers(),
+      this.client.listPersons(),
+      this.client.listPhoneLines(),
+      this.client.listPhones(),
+      this.trunks(),
+    ]);
+    return { users: users.map(user), persons: persons.map(person), lines: lines.map(line), phones: phones.map(phone), trunks };
   }
   findOrganisations(name: string) {
     return this.client.findOrganisations(name);
@@ -86,10 +111,8 @@ class XelionTenantGateway implements TenantGateway {
     return this.client.updatePerson(oid, changes);
   }
   async findUser(userName: string) {
-    const user = await this.client.findUser(userName);
-    return user
-      ? { oid: user.oid, userName: user.userName, personOid: user.person?.oid ?? null, primaryLineOid: user.primaryLine?.oid ?? null, xccRole: user.xccRole, active: user.active }
-      : null;
+    const found = await this.client.findUser(userName);
+    return found ? user(found) : null;
   }
   async createUser(input: Parameters<TenantGateway['createUser']>[0]) {
     return (await this.client.createUser(input)).oid;

@@ -402,8 +402,7 @@ export class XelionTenantClient extends XelionTransport {
    */
   async findPhoneByMac(mac: string): Promise<Phone | null> {
     const wanted = normalizeMac(mac);
-    const items = await this.list('/phones', { include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user' });
-    return items.map((item) => this.toPhone(item, null)).find((phone) => phone.macAddress === wanted) ?? null;
+    return (await this.listPhones()).find((phone) => phone.macAddress === wanted) ?? null;
   }
 
   /** POST /phones [assumed create]. A MAC address in use is answered 500 / 11000 (outcomeUnknown: look it up). */
@@ -417,6 +416,36 @@ export class XelionTenantClient extends XelionTransport {
       provisioningInfo: { macAddress, phoneType: input.phoneType },
     });
     return this.toPhone(raw, { oid: input.userOid, objectType: 'UserProfile' });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Whole collections (the plan reads a tenant in bulk: docs/provisioning.md, "Plan")
+  // ---------------------------------------------------------------------------------------------
+
+  /** GET /users with the user name, person, primary line, role and state of every user. */
+  async listUsers(): Promise<XelionUser[]> {
+    const items = await this.list('/users', { include: 'userName,person,primaryLine,xccRole,active' });
+    return items.map((item) => this.toUser(item, str(item.userName) ?? ''));
+  }
+
+  /** GET /addressables?where=obj_type=Person with the names, telecom addresses and employments of every person. */
+  async listPersons(): Promise<Person[]> {
+    const items = await this.list('/addressables', { where: 'obj_type=Person', include: 'givenName,familyName,telecomAddresses,employments' });
+    return items.map((item) => this.toAddressable({ ...item, objectType: 'Person' }) as Person);
+  }
+
+  /** GET /phonelines with every field the service compares, of every line. */
+  async listPhoneLines(): Promise<PhoneLine[]> {
+    const items = await this.list('/phonelines', {
+      include: 'extensions,externalNumber,users,recordCalls,userPhoneLine.voicemailActive,phones,defaultFallback,dayNightMode',
+    });
+    return items.map((item) => this.toLine(item));
+  }
+
+  /** GET /phones with the MAC address, type and user of every phone. */
+  async listPhones(): Promise<Phone[]> {
+    const items = await this.list('/phones', { include: 'provisioningInfo.macAddress,provisioningInfo.phoneType,user' });
+    return items.map((item) => this.toPhone(item, null));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ const KNOWN_REQUESTS = new Set([
   'GET /server/version',
   'GET /me/info',
   'GET /addressables?limit&name&where=obj_type',
+  'GET /addressables?include=givenName,familyName,telecomAddresses,employments&limit&where=obj_type',
   'GET /addressables/{oid}',
   'POST /addressables Organisation',
   'POST /addressables Person',
@@ -24,10 +25,12 @@ const KNOWN_REQUESTS = new Set([
   'PATCH /addressables/{oid} replace /familyName',
   'PATCH /addressables/{oid} add /employments/{vid}',
   'GET /users?include=person,primaryLine,xccRole,active&limit&where=userName',
+  'GET /users?include=userName,person,primaryLine,xccRole,active&limit',
   'POST /users UserProfile',
   'PATCH /users/{oid} replace /xccRole',
   'PATCH /users/{oid} replace /active',
   'GET /phonelines?limit&name',
+  'GET /phonelines?include=extensions,externalNumber,users,recordCalls,userPhoneLine.voicemailActive,phones,defaultFallback,dayNightMode&limit',
   'GET /phonelines/{oid}',
   'POST /phonelines XCCPhoneLine',
   'PATCH /phonelines/{oid} replace /commonName',
@@ -183,7 +186,7 @@ describe('provisioning against the strict simulator (the Xelion contract and not
     expectConformant(tenant);
   });
 
-  it('a MAC address held by a phone of another user: FAILED with PHONE_IN_USE naming the MAC and its holder; nothing is taken', async () => {
+  it('a MAC address held by a phone of another user: FAILED in preflight with PHONE_IN_USE naming the MAC and its holder; nothing is written', async () => {
     const office = example('small-office');
     const { order: first, tenant, token } = await provisionOnNewTenant(office);
     expect(first.status).toBe('COMPLETED');
@@ -192,7 +195,8 @@ describe('provisioning against the strict simulator (the Xelion contract and not
     const newcomer = { email: 'newcomer@fairytail.example', firstName: 'New', lastName: 'Comer', internalNumber: '2999', phones: [{ macAddress: mac, model: 'Yealink T54W' }] };
     const failed = await provision({ ...office, users: [...office.users.map((u: { phones?: unknown }) => ({ ...u, phones: [] })), newcomer] }, tenant, token);
     expect(failed.status).toBe('FAILED');
-    expect(failed.error).toMatchObject({ code: 'PHONE_IN_USE', step: 'phones newcomer@fairytail.example' });
+    expect(failed.error).toMatchObject({ code: 'PHONE_IN_USE', step: 'preflight' });
+    expect((sim.dump(tenant).users as { userName: string }[]).map((u) => u.userName)).not.toContain(newcomer.email);
     expect(failed.error.message).toContain(mac);
     expect(failed.error.message).toContain(`${holder.firstName} ${holder.lastName}`);
     const phone = (sim.dump(tenant).phones as { provisioningInfo: { macAddress: string }; user: { commonName: string } }[]).find((p) => p.provisioningInfo.macAddress === mac)!;

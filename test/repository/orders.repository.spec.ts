@@ -49,7 +49,7 @@ describe('OrdersRepository (real database)', () => {
     return db.dataSource.transaction(async (manager) => {
       const id = await repo.insert(
         manager,
-        { organizationId: org.id, serverUrl: 'https://pbx.example.com', tenantName: 'pbx', callbackUrl: null, configuration: { v: 1 }, idempotencyKey, requestHash },
+        { organizationId: org.id, serverUrl: 'https://pbx.example.com', tenantName: 'pbx', callbackUrl: null, configuration: { v: 1 }, idempotencyKey, requestHash, planHash: null },
         STEPS.length,
       );
       if (id !== undefined) await repo.insertSteps(manager, id, STEPS);

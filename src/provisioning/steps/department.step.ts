@@ -1,3 +1,4 @@
+import type { ConfiguredDepartment } from '../configuration-view.js';
 import { count, type Counts, type LineState, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { LineView, PhoneLineChanges } from '../tenant-gateway.js';
@@ -10,6 +11,28 @@ function lineState(line: LineView | null): LineState {
     voicemailActive: line?.voicemailActive ?? false,
     dayNightMode: line?.dayNightMode ?? null,
   };
+}
+
+/**
+ * What differs between a department's line and the configuration; undefined when nothing does. Members
+ * (`userOid`s) and extensions that are missing are added, members answer incoming calls only; nothing
+ * is removed.
+ */
+export function departmentLineChanges(
+  existing: LineView,
+  department: ConfiguredDepartment,
+  members: string[],
+  externalNumber: string | null,
+): PhoneLineChanges | undefined {
+  const changes: PhoneLineChanges = { addExtensions: missingExtensions(existing, department.internalNumbers), addUsers: [], userDirections: [] };
+  for (const userOid of members) {
+    const relation = existing.users.find((u) => u.userOid === userOid);
+    if (!relation) changes.addUsers!.push({ userOid, incoming: true, outgoing: false });
+    else if (!relation.incoming || relation.outgoing) changes.userDirections!.push({ relationOid: relation.oid, incoming: true, outgoing: false });
+  }
+  if (existing.recordCalls !== department.enableCallRecording) changes.recordCalls = department.enableCallRecording;
+  if (externalNumber && existing.externalNumber !== externalNumber) changes.externalNumber = externalNumber;
+  return changesOf(changes);
 }
 
 /**
@@ -38,15 +61,7 @@ export const departmentStep: StepHandler<'department'> = async (context) => {
     count(created, 'phoneLine');
     return { oids: { line: oid }, state: lineState(null), created };
   }
-  const changes: PhoneLineChanges = { addExtensions: missingExtensions(existing, department.internalNumbers), addUsers: [], userDirections: [] };
-  for (const userOid of members) {
-    const relation = existing.users.find((u) => u.userOid === userOid);
-    if (!relation) changes.addUsers!.push({ userOid, incoming: true, outgoing: false });
-    else if (!relation.incoming || relation.outgoing) changes.userDirections!.push({ relationOid: relation.oid, incoming: true, outgoing: false });
-  }
-  if (existing.recordCalls !== department.enableCallRecording) changes.recordCalls = department.enableCallRecording;
-  if (externalNumber && existing.externalNumber !== externalNumber) changes.externalNumber = externalNumber;
-  const update = changesOf(changes);
+  const update = departmentLineChanges(existing, department, members, externalNumber);
   if (update) {
     await context.tenant.updateLine(existing.oid, update);
     count(updated, 'phoneLine');

@@ -4,14 +4,14 @@ import { StepFailure } from '../step-errors.js';
 import type { LineView, PersonChanges, PersonView, PhoneLineChanges, TelecomAddress, UserChanges } from '../tenant-gateway.js';
 import { changesOf, missingExtensions, organisationOid as organisationOfOrder, personalLineName, resolveNumber } from './step-support.js';
 
-function telecomOf(user: ConfiguredUser): TelecomAddress[] {
+export function telecomOf(user: ConfiguredUser): TelecomAddress[] {
   const telecom: TelecomAddress[] = [{ addressType: 'Email', address: user.email }];
   if (user.mobileNumber) telecom.push({ addressType: 'Mobile', address: user.mobileNumber });
   return telecom;
 }
 
 /** What differs between a person and the configuration (an employment is added, never removed); undefined when nothing does. */
-function personChanges(person: PersonView, user: ConfiguredUser, organisationOid: string): PersonChanges | undefined {
+export function personChanges(person: PersonView, user: ConfiguredUser, organisationOid: string): PersonChanges | undefined {
   const wanted = telecomOf(user);
   const missing = wanted.filter((t) => !person.telecomAddresses.some((e) => e.addressType === t.addressType && e.address.toLowerCase() === t.address.toLowerCase()));
   return changesOf<PersonChanges>({
@@ -23,7 +23,7 @@ function personChanges(person: PersonView, user: ConfiguredUser, organisationOid
 }
 
 /** What differs between the personal line and the configuration; undefined when nothing does. */
-function lineChanges(line: LineView, user: ConfiguredUser, externalNumber: string | null): PhoneLineChanges | undefined {
+export function personalLineChanges(line: LineView, user: ConfiguredUser, externalNumber: string | null): PhoneLineChanges | undefined {
   const name = personalLineName(user);
   return changesOf<PhoneLineChanges>({
     commonName: line.commonName !== name ? name : undefined,
@@ -75,7 +75,7 @@ export const userStep: StepHandler<'user'> = async (context) => {
 
     let lineOid = existing.primaryLineOid;
     if (lineOid) {
-      const changes = lineChanges(await tenant.getLine(lineOid), user, externalNumber);
+      const changes = personalLineChanges(await tenant.getLine(lineOid), user, externalNumber);
       if (changes) {
         await tenant.updateLine(lineOid, changes);
         count(updated, 'phoneLine');
@@ -117,7 +117,7 @@ export const userStep: StepHandler<'user'> = async (context) => {
     lineOid = line.oid;
     voicemailActive = line.voicemailActive;
     // Voicemail is set after the user exists, below.
-    const changes = changesOf({ ...lineChanges(line, user, externalNumber), voicemail: undefined });
+    const changes = changesOf({ ...personalLineChanges(line, user, externalNumber), voicemail: undefined });
     if (changes) await tenant.updateLine(lineOid, changes);
     count(found, 'phoneLine');
   } else {
