@@ -36,6 +36,11 @@ interface GroupCandidateRow {
 
 const INFO_COLUMNS = { key: true, inherit: true, createdAt: true, updatedAt: true } as const;
 
+/** Only the selected columns: an entity instance would also carry its other (unloaded) fields. */
+function infoOf(row: CredentialInfo): CredentialInfo {
+  return { key: row.key, inherit: row.inherit, createdAt: row.createdAt, updatedAt: row.updatedAt };
+}
+
 /**
  * The credentials table. Values arrive and leave sealed (the service seals and opens them). The caller's
  * scope is checked on the organization before these run (OrganizationsService.findInScope); the
@@ -109,12 +114,14 @@ export class CredentialsRepository {
       inherit,
     ]);
     if (affected === 0) return undefined;
-    return (await manager.findOne(Credential, { select: INFO_COLUMNS, where: { organizationId, key } })) ?? undefined;
+    const row = await manager.findOne(Credential, { select: INFO_COLUMNS, where: { organizationId, key } });
+    return row ? infoOf(row) : undefined;
   }
 
   /** The organization's keys, sorted by key; never the values. */
-  list(organizationId: number): Promise<CredentialInfo[]> {
-    return this.dataSource.manager.find(Credential, { select: INFO_COLUMNS, where: { organizationId }, order: { key: 'ASC' } });
+  async list(organizationId: number): Promise<CredentialInfo[]> {
+    const rows = await this.dataSource.manager.find(Credential, { select: INFO_COLUMNS, where: { organizationId }, order: { key: 'ASC' } });
+    return rows.map(infoOf);
   }
 
   /** Deletes a key; false when it was not set. */
