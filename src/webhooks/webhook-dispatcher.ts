@@ -149,7 +149,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   /**
    * Records the attempt and the message's new state (in one transaction, fenced on the claim's lease:
    * WebhooksRepository.recordAttempt). Protected so that a process killed between sending and recording
-   * can be reproduced by a subclass that skips it (test/support/killable-webhook-dispatcher.ts).
+   * can be reproduced by a subclass that skips it (docs/webhooks.md, "Tests and benchmark").
    */
   protected async record(message: ClaimedMessage, result: DeliveryResult): Promise<void> {
     const attempts = message.attemptCount + 1;

@@ -8,7 +8,7 @@ import type { WebhookSecret } from './webhook-secret.entity.js';
 import { WebhookSecretsRepository } from './webhook-secrets.repository.js';
 import { generateWebhookSecret } from './webhook-signing.js';
 
-/** Issue 6: "for 24 hours both the new and the old signature are sent". */
+/** For 24 hours after a rotation both the new and the old signature are sent (docs/webhooks.md, "Signing secrets"). */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
 /** The AAD of an organization's sealed webhook secrets (current and previous). */
