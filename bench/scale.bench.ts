@@ -21,6 +21,7 @@ import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrations } from '../src/database/migrate.js';
 import { ApiKeyService } from '../src/organizations/api-key.service.js';
 import { displayPrefix, generateApiKey, hashApiKey } from '../src/organizations/api-key.token.js';
+import { OrganizationsRepository } from '../src/organizations/organizations.repository.js';
 import { OrganizationsService } from '../src/organizations/organizations.service.js';
 import { load, type LoadResult } from './support/load.js';
 import { machine, percentile, writeSection } from './support/report.js';
@@ -185,7 +186,7 @@ function scopeTarget(caller: number, children: Map<number, number[]>, orgs: Org[
 
 async function measureAuth(dataSource: DataSource, keys: Key[], orgs: Org[]): Promise<Pick<StepResult, 'select1' | 'authenticate' | 'scope' | 'authAndScope'>> {
   const settings = loadSettings({}) as RuntimeSettings;
-  const organizations = new OrganizationsService(dataSource, settings);
+  const organizations = new OrganizationsService(dataSource, settings, new OrganizationsRepository(dataSource));
   const apiKeys = new ApiKeyService(dataSource, organizations, settings);
   const children = new Map<number, number[]>();
   for (const org of orgs) {

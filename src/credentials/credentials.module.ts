@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { CredentialsController } from './credentials.controller.js';
+import { CredentialsRepository } from './credentials.repository.js';
 import { CredentialsService } from './credentials.service.js';
 
 /**
@@ -10,7 +11,7 @@ import { CredentialsService } from './credentials.service.js';
 @Module({
   imports: [OrganizationsModule],
   controllers: [CredentialsController],
-  providers: [CredentialsService],
+  providers: [CredentialsRepository, CredentialsService],
   exports: [CredentialsService],
 })
 export class CredentialsModule {}

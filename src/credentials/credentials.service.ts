@@ -8,7 +8,7 @@ import { OrganizationsService } from '../organizations/organizations.service.js'
 import { hostAllowedBy } from '../organizations/server-host.rules.js';
 import { groupKeys, type CredentialGroup } from './credential.groups.js';
 import { credentialAad } from './credential.sealed-column.js';
-import { Credential } from './credential.entity.js';
+import { CredentialsRepository, type GroupCandidate } from './credentials.repository.js';
 import { CredentialDto, CredentialListDto, MAX_CREDENTIALS_PER_ORGANIZATION } from './dto/credential.dto.js';
 
 /** What resolution throws when a group the order needs is missing or incomplete; names the first missing key. */
@@ -35,15 +35,6 @@ export interface ResolvedGroup {
   values: Map<string, string>;
 }
 
-interface GroupRow {
-  key: string;
-  organization_id: number;
-  sealed_value: string;
-  inherit: boolean;
-  depth: number;
-  allowed_server_hosts: string[] | null;
-}
-
 /**
  * Organization credentials: write-only secrets that provisioning steps use to call services beside
  * Xelion. Values are sealed before they reach the database and opened only by `resolveGroup` (and
@@ -54,7 +45,9 @@ export class CredentialsService {
   private readonly logger = new Logger(CredentialsService.name);
 
   constructor(
+    // For transaction boundaries only (the organization's lock and the write go together); the SQL is in CredentialsRepository.
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly credentials: CredentialsRepository,
     private readonly box: SecretBox,
     private readonly organizations: OrganizationsService,
   ) {}
@@ -69,17 +62,10 @@ export class CredentialsService {
    * only the chosen owner's values are decrypted.
    */
   async resolveGroup(target: CredentialTarget, group: CredentialGroup): Promise<ResolvedGroup | undefined> {
-    const rows: GroupRow[] = await this.dataSource.query(
-      `SELECT c.key, c.organization_id, c.sealed_value, c.inherit, cardinality(owner.ancestor_ids) AS depth, owner.allowed_server_hosts
-         FROM organizations target
-         JOIN organizations owner ON owner.id = ANY(target.ancestor_ids || target.id)
-         JOIN credentials c ON c.organization_id = owner.id AND c.key = ANY($2::text[])
-        WHERE target.id = $1 AND owner.disabled_at IS NULL`,
-      [target.organizationId, groupKeys(group)],
-    );
-    const owners = new Map<number, GroupRow[]>();
-    for (const row of rows) owners.set(row.organization_id, [...(owners.get(row.organization_id) ?? []), row]);
-    const complete = (owned: GroupRow[]) => group.required.find((key) => !owned.some((row) => row.key === key));
+    const rows = await this.credentials.groupCandidates(target.organizationId, groupKeys(group));
+    const owners = new Map<number, GroupCandidate[]>();
+    for (const row of rows) owners.set(row.organizationId, [...(owners.get(row.organizationId) ?? []), row]);
+    const complete = (owned: GroupCandidate[]) => group.required.find((key) => !owned.some((row) => row.key === key));
 
     const own = owners.get(target.organizationId);
     if (own) {
@@ -97,7 +83,7 @@ export class CredentialsService {
     const ancestors = [...owners.entries()].filter(([id]) => id !== target.organizationId).sort(([, a], [, b]) => b[0].depth - a[0].depth);
     for (const [ownerId, owned] of ancestors) {
       if (complete(owned) !== undefined || !owned.every((row) => row.inherit)) continue;
-      const hosts = owned[0].allowed_server_hosts;
+      const hosts = owned[0].allowedServerHosts;
       if (group.serverBound && !(hosts && hostAllowedBy(target.serverHost, hosts))) continue;
       return this.open(ownerId, owned);
     }
@@ -119,16 +105,12 @@ export class CredentialsService {
 
   /** A key of no group: the organization's own value only, never an ancestor's. */
   async resolveOwn(organizationId: number, key: string): Promise<string | undefined> {
-    const rows: { sealed_value: string }[] = await this.dataSource.query(
-      `SELECT c.sealed_value FROM credentials c JOIN organizations o ON o.id = c.organization_id
-        WHERE c.organization_id = $1 AND c.key = $2 AND o.disabled_at IS NULL`,
-      [organizationId, key],
-    );
-    return rows[0] === undefined ? undefined : this.box.open(rows[0].sealed_value, credentialAad(organizationId, key));
+    const sealed = await this.credentials.ownSealedValue(organizationId, key);
+    return sealed === undefined ? undefined : this.box.open(sealed, credentialAad(organizationId, key));
   }
 
-  private open(ownerId: number, owned: GroupRow[]): ResolvedGroup {
-    return { ownerId, values: new Map(owned.map((row) => [row.key, this.box.open(row.sealed_value, credentialAad(ownerId, row.key))])) };
+  private open(ownerId: number, owned: GroupCandidate[]): ResolvedGroup {
+    return { ownerId, values: new Map(owned.map((row) => [row.key, this.box.open(row.sealedValue, credentialAad(ownerId, row.key))])) };
   }
 
   /**
@@ -140,22 +122,14 @@ export class CredentialsService {
     const sealed = this.box.seal(value, credentialAad(organizationId, key));
     await this.dataSource.transaction(async (manager) => {
       const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
-      const [{ count, present }] = await manager.query<{ count: number; present: boolean }[]>(
-        `SELECT count(*)::int AS count, coalesce(bool_or(key = $2), false) AS present FROM credentials WHERE organization_id = $1`,
-        [organization.id, key],
-      );
+      const { count, present } = await this.credentials.countKeys(manager, organization.id, key);
       if (!present && count >= MAX_CREDENTIALS_PER_ORGANIZATION) {
         throw new ApiError(
           HttpStatus.CONFLICT,
           `organization ${organizationId} already has ${MAX_CREDENTIALS_PER_ORGANIZATION} credentials, the most allowed; delete one first`,
         );
       }
-      await manager.query(
-        `INSERT INTO credentials (organization_id, key, sealed_value, inherit) VALUES ($1, $2, $3, COALESCE($4::boolean, false))
-         ON CONFLICT (organization_id, key) DO UPDATE
-           SET sealed_value = EXCLUDED.sealed_value, inherit = COALESCE($4::boolean, credentials.inherit), updated_at = now()`,
-        [organization.id, key, sealed, inherit ?? null],
-      );
+      await this.credentials.upsert(manager, organization.id, key, sealed, inherit);
     });
     this.logger.log(`credential "${key}" stored for organization ${organizationId}${inherit === undefined ? '' : ` (inherit: ${inherit})`}`);
   }
@@ -164,9 +138,7 @@ export class CredentialsService {
   async setInherit(caller: Caller, organizationId: number, key: string, inherit: boolean): Promise<CredentialDto> {
     const row = await this.dataSource.transaction(async (manager) => {
       const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
-      // Raw SQL: TypeORM's update() would also move updated_at, which dates the value.
-      await manager.query(`UPDATE credentials SET inherit = $3 WHERE organization_id = $1 AND key = $2`, [organization.id, key, inherit]);
-      const updated = await manager.findOne(Credential, { where: { organizationId: organization.id, key } });
+      const updated = await this.credentials.setInherit(manager, organization.id, key, inherit);
       if (!updated) throw new NotFoundException(`credential "${key}" is not set for organization ${organizationId}`);
       return updated;
     });
@@ -177,19 +149,14 @@ export class CredentialsService {
   /** The organization's keys, sorted; never the values. */
   async list(caller: Caller, organizationId: number): Promise<CredentialListDto> {
     const organization = await this.organizations.findInScope(caller, organizationId);
-    const rows = await this.dataSource.manager.find(Credential, {
-      select: { key: true, inherit: true, createdAt: true, updatedAt: true },
-      where: { organizationId: organization.id },
-      order: { key: 'ASC' },
-    });
+    const rows = await this.credentials.list(organization.id);
     return { data: rows.map(CredentialDto.from), nextCursor: null };
   }
 
   async remove(caller: Caller, organizationId: number, key: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const organization = await this.organizations.findActiveInScope(caller, organizationId, manager);
-      const result = await manager.delete(Credential, { organizationId: organization.id, key });
-      if (!result.affected) {
+      if (!(await this.credentials.delete(manager, organization.id, key))) {
         throw new NotFoundException(`credential "${key}" is not set for organization ${organizationId}`);
       }
     });

@@ -6,12 +6,14 @@ import { apiKeyStrategyName } from '../common/auth/api-key.guard.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { OrganizationsController } from './organizations.controller.js';
+import { OrganizationsRepository } from './organizations.repository.js';
 import { OrganizationsService } from './organizations.service.js';
 
 @Module({
   imports: [PassportModule],
   controllers: [OrganizationsController, ApiKeysController],
   providers: [
+    OrganizationsRepository,
     OrganizationsService,
     ApiKeyService,
     {

@@ -1,13 +1,13 @@
 import { HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
-import { organizationInScope, scopeParams } from '../common/auth/tree-scope.js';
 import { ApiError } from '../common/http/error-response.js';
-import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
+import type { Page, PageQuery } from '../common/http/pagination.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { CreateOrganizationDto, OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
-import { Organization } from './organization.entity.js';
+import type { Organization } from './organization.entity.js';
+import { OrganizationsRepository, type OrganizationChanges } from './organizations.repository.js';
 import { checkServerHostList, hostAllowedBy, serverHostOf } from './server-host.rules.js';
 
 export function organizationNotFound(id: number): NotFoundException {
@@ -36,18 +36,15 @@ export function subtreeQuotaExceeded(what: string, subtree: number, count: numbe
 @Injectable()
 export class OrganizationsService {
   constructor(
+    // For transaction boundaries only; the SQL is in OrganizationsRepository.
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(SETTINGS) private readonly settings: RuntimeSettings,
+    private readonly organizations: OrganizationsRepository,
   ) {}
 
   /** One organization, if it is the caller's or below it; otherwise 404 as if it did not exist. */
-  async findInScope(caller: Caller, id: number, manager: EntityManager = this.dataSource.manager, lock = false): Promise<Organization> {
-    const query = manager
-      .createQueryBuilder(Organization, 'org')
-      .where('org.id = :id', { id })
-      .andWhere(organizationInScope('org'), scopeParams(caller));
-    if (lock) query.setLock('pessimistic_write');
-    const organization = await query.getOne();
+  async findInScope(caller: Caller, id: number, manager?: EntityManager, lock = false): Promise<Organization> {
+    const organization = await this.organizations.findInScope(caller.organizationId, id, manager, lock);
     if (!organization) throw organizationNotFound(id);
     return organization;
   }
@@ -73,33 +70,21 @@ export class OrganizationsService {
       // The parent row is locked so that it cannot be disabled while its child is being added.
       const parent = await this.findActiveInScope(caller, parentId, manager, true);
       if (subtree !== undefined) {
-        const [{ n }]: { n: number }[] = await manager.query(
-          `SELECT count(*)::int AS n FROM organizations WHERE id = $1 OR ancestor_ids @> ARRAY[$1]::int[]`,
-          [subtree],
-        );
+        const n = await this.organizations.countSubtree(manager, subtree);
         if (n >= max) throw subtreeQuotaExceeded('organizations', subtree, n, 'MAX_ORGANIZATIONS_PER_SUBTREE', max);
       }
-      return manager.save(
-        manager.create(Organization, {
-          name: dto.name,
-          parentId: parent.id,
-          ancestorIds: [...parent.ancestorIds, parent.id],
-          disabledAt: null,
-        }),
-      );
+      return this.organizations.insert(manager, { name: dto.name, parentId: parent.id, ancestorIds: [...parent.ancestorIds, parent.id] });
     });
   }
 
-  list(caller: Caller, page: PageQuery): Promise<Page<OrganizationDto>> {
-    const query = this.dataSource.manager
-      .createQueryBuilder(Organization, 'org')
-      .where(organizationInScope('org'), scopeParams(caller));
-    return paginate(query, 'org.id', page, OrganizationDto.from);
+  async list(caller: Caller, page: PageQuery): Promise<Page<OrganizationDto>> {
+    const found = await this.organizations.pageInScope(caller.organizationId, page);
+    return { data: found.data.map(OrganizationDto.from), nextCursor: found.nextCursor };
   }
 
   /** Locks an organization row for the transaction (quota counts take turns on it). */
-  async lock(manager: EntityManager, id: number): Promise<void> {
-    await manager.query(`SELECT id FROM organizations WHERE id = $1 FOR UPDATE`, [id]);
+  lock(manager: EntityManager, id: number): Promise<void> {
+    return this.organizations.lock(manager, id);
   }
 
   /** Renames and/or sets `allowedServerHosts` (null removes the list). A disabled organization is read-only (409). */
@@ -108,7 +93,7 @@ export class OrganizationsService {
       const message = 'give name, allowedServerHosts or both';
       throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: 'name', message }] });
     }
-    const changes: Partial<Pick<Organization, 'name' | 'allowedServerHosts'>> = {};
+    const changes: OrganizationChanges = {};
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.allowedServerHosts !== undefined) {
       if (dto.allowedServerHosts === null) changes.allowedServerHosts = null;
@@ -123,7 +108,7 @@ export class OrganizationsService {
     }
     return this.dataSource.transaction(async (manager) => {
       const organization = await this.findActiveInScope(caller, id, manager, true);
-      await manager.update(Organization, { id: organization.id }, changes);
+      await this.organizations.update(manager, organization.id, changes);
       return { ...organization, ...changes };
     });
   }
@@ -132,32 +117,20 @@ export class OrganizationsService {
    * Why an order of `organizationId` may not target `serverUrl`, or undefined when it may: its host
    * must be in the list of the organization and of every ancestor that has one (docs/credentials.md).
    */
-  async serverHostRefusal(organizationId: number, serverUrl: string, manager: EntityManager = this.dataSource.manager): Promise<string | undefined> {
+  async serverHostRefusal(organizationId: number, serverUrl: string, manager?: EntityManager): Promise<string | undefined> {
     const host = serverHostOf(serverUrl);
-    const lists: { id: number; hosts: string[] }[] = await manager.query(
-      `SELECT o.id, o.allowed_server_hosts AS hosts
-         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
-        WHERE target.id = $1 AND o.allowed_server_hosts IS NOT NULL
-        ORDER BY cardinality(o.ancestor_ids) DESC`,
-      [organizationId],
-    );
+    const lists = await this.organizations.serverHostLists(organizationId, manager);
     const refusing = lists.find((list) => !hostAllowedBy(host, list.hosts));
     if (!refusing) return undefined;
     return (
-      `its host ${JSON.stringify(host)} is not in the allowedServerHosts of organization ${refusing.id}; ` +
+      `its host ${JSON.stringify(host)} is not in the allowedServerHosts of organization ${refusing.organizationId}; ` +
       "an order's server must be allowed by the list of its organization and of every ancestor that has one"
     );
   }
 
   /** Whether the organization or one of its ancestors is disabled. */
-  async disabledOnPath(organizationId: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const [row]: { disabled: boolean | null }[] = await manager.query(
-      `SELECT bool_or(o.disabled_at IS NOT NULL) AS disabled
-         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
-        WHERE target.id = $1`,
-      [organizationId],
-    );
-    return row?.disabled !== false;
+  disabledOnPath(organizationId: number, manager?: EntityManager): Promise<boolean> {
+    return this.organizations.disabledOnPath(organizationId, manager);
   }
 
   /** Disables the organization and its whole subtree in one statement; their data stays readable above. */
@@ -167,13 +140,7 @@ export class OrganizationsService {
     }
     await this.dataSource.transaction(async (manager) => {
       await this.findInScope(caller, id, manager, true);
-      await manager
-        .createQueryBuilder()
-        .update(Organization)
-        .set({ disabledAt: () => 'now()' })
-        .where('(id = :id OR ancestor_ids @> ARRAY[:id]::int[])', { id })
-        .andWhere({ disabledAt: IsNull() })
-        .execute();
+      await this.organizations.disableSubtree(manager, id);
     });
   }
 }

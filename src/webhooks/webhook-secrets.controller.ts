@@ -8,8 +8,8 @@ import { WebhookSecretDto } from './dto/webhook.dto.js';
 import { WebhookSecretsService } from './webhook-secrets.service.js';
 
 /**
- * Issue 6: the signing secret is shown "to the organization and its ancestors" — the one secret the
- * API returns after creation, because receivers need it to verify. It is never logged.
+ * The signing secret is shown to the organization and its ancestors — the one secret the API returns after
+ * creation, because receivers need it to verify (docs/webhooks.md, "Signing secrets"). It is never logged.
  */
 @ApiTags('webhooks')
 @Controller('api/v1/organizations/:id/webhook-secret')

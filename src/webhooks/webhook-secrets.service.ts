@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
-import { WebhookSecret } from './webhook-secret.entity.js';
+import type { WebhookSecret } from './webhook-secret.entity.js';
+import { WebhookSecretsRepository } from './webhook-secrets.repository.js';
 import { generateWebhookSecret } from './webhook-signing.js';
 
-/** Issue 6: "for 24 hours both the new and the old signature are sent". */
+/** For 24 hours after a rotation both the new and the old signature are sent (docs/webhooks.md, "Signing secrets"). */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 
 /** The AAD of an organization's sealed webhook secrets (current and previous). */
@@ -32,24 +33,18 @@ export interface RevealedSecret {
 @Injectable()
 export class WebhookSecretsService {
   constructor(
+    // For the rotation's transaction boundary only; the SQL is in WebhookSecretsRepository.
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly rows: WebhookSecretsRepository,
     private readonly box: SecretBox,
     private readonly organizations: OrganizationsService,
   ) {}
 
-  private async ensure(organizationId: number, manager: EntityManager = this.dataSource.manager, lock = false): Promise<WebhookSecret> {
-    const read = () => {
-      const query = manager.createQueryBuilder(WebhookSecret, 's').where('s.organization_id = :organizationId', { organizationId });
-      if (lock) query.setLock('pessimistic_write');
-      return query.getOne();
-    };
-    const existing = await read();
+  private async ensure(organizationId: number, manager?: EntityManager, lock = false): Promise<WebhookSecret> {
+    const existing = await this.rows.find(organizationId, manager, lock);
     if (existing) return existing;
-    await manager.query(
-      `INSERT INTO webhook_secrets (organization_id, secret_sealed) VALUES ($1, $2) ON CONFLICT (organization_id) DO NOTHING`,
-      [organizationId, this.box.seal(generateWebhookSecret(), webhookSecretAad(organizationId))],
-    );
-    const created = await read();
+    await this.rows.insertIfAbsent(organizationId, this.box.seal(generateWebhookSecret(), webhookSecretAad(organizationId)), manager);
+    const created = await this.rows.find(organizationId, manager, lock);
     if (!created) throw new Error(`webhook secret of organization ${organizationId} could not be created`);
     return created;
   }
@@ -95,14 +90,8 @@ export class WebhookSecretsService {
       // Creates the row if needed and locks it: two rotations take turns.
       await this.ensure(organizationId, manager, true);
       const fresh = this.box.seal(generateWebhookSecret(), webhookSecretAad(organizationId));
-      await manager.query(
-        `UPDATE webhook_secrets
-            SET previous_secret_sealed = secret_sealed, previous_expires_at = now() + make_interval(secs => $3),
-                secret_sealed = $2, rotated_at = now()
-          WHERE organization_id = $1`,
-        [organizationId, fresh, ROTATION_OVERLAP_MS / 1000],
-      );
-      const after = await manager.createQueryBuilder(WebhookSecret, 's').where('s.organization_id = :organizationId', { organizationId }).getOneOrFail();
+      const after = await this.rows.rotate(manager, organizationId, fresh, ROTATION_OVERLAP_MS / 1000);
+      if (!after) throw new Error(`webhook secret of organization ${organizationId} vanished during its rotation`);
       return this.reveal(after);
     });
   }

@@ -45,8 +45,8 @@ export class WebhookSender {
     this.http = axios.create();
   }
 
-  async send(request: DeliveryRequest, now: () => number = Date.now): Promise<DeliveryResult> {
-    const attemptedAt = new Date(now());
+  async send(request: DeliveryRequest): Promise<DeliveryResult> {
+    const attemptedAt = new Date();
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {

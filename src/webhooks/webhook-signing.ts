@@ -9,14 +9,14 @@ import { createHmac, randomBytes } from 'node:crypto';
  * - `webhook-signature` is `v1,<base64 HMAC-SHA256>`; several signatures (during a secret rotation)
  *   are separated by a space, and a receiver accepts the message if any one of them verifies.
  */
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 const SECRET_BYTES = 32;
 
 export function generateWebhookSecret(): string {
   return `${SECRET_PREFIX}${randomBytes(SECRET_BYTES).toString('base64')}`;
 }
 
-export function secretKeyBytes(secret: string): Buffer {
+function secretKeyBytes(secret: string): Buffer {
   if (!secret.startsWith(SECRET_PREFIX)) throw new Error('webhook secret does not start with whsec_');
   return Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
 }

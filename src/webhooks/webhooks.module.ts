@@ -4,9 +4,11 @@ import { CryptoModule } from '../common/crypto/crypto.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { WebhookSecretsController } from './webhook-secrets.controller.js';
+import { WebhookSecretsRepository } from './webhook-secrets.repository.js';
 import { WebhookSecretsService } from './webhook-secrets.service.js';
 import { WebhookWakeup } from './webhook-wakeup.js';
 import { WebhooksController } from './webhooks.controller.js';
+import { WebhooksRepository } from './webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
 
 export { WebhooksService } from './webhooks.service.js';
@@ -22,7 +24,7 @@ export type { OrderStatus, OrderStatusChangeEvent } from './webhook.types.js';
 @Module({
   imports: [ScheduleModule.forRoot(), CryptoModule, OrganizationsModule],
   controllers: [WebhooksController, WebhookSecretsController],
-  providers: [WebhooksService, WebhookWakeup, WebhookSecretsService, WebhookDispatcher],
+  providers: [WebhooksRepository, WebhookSecretsRepository, WebhooksService, WebhookWakeup, WebhookSecretsService, WebhookDispatcher],
   exports: [WebhooksService],
 })
 export class WebhooksModule {}

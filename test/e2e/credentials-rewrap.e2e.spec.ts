@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewrapSealedColumns } from '../../src/common/crypto/rewrap.js';
 import { SEALED_COLUMNS } from '../../src/common/crypto/sealed-columns.js';
 import { keyId, SecretBox } from '../../src/common/crypto/secret-box.js';
+import { CredentialsRepository } from '../../src/credentials/credentials.repository.js';
 import { CredentialsService } from '../../src/credentials/credentials.service.js';
 import { OrganizationsService } from '../../src/organizations/organizations.service.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
@@ -23,7 +24,7 @@ describe('credential key rotation and rewrap', () => {
     (await app.dataSource.query<{ sealed_value: string }[]>('SELECT sealed_value FROM credentials ORDER BY id')).map(
       (row) => row.sealed_value.split('.')[1],
     );
-  const serviceWith = (box: SecretBox) => new CredentialsService(app.dataSource, box, app.app.get(OrganizationsService));
+  const serviceWith = (box: SecretBox) => new CredentialsService(app.dataSource, app.app.get(CredentialsRepository), box, app.app.get(OrganizationsService));
 
   beforeAll(async () => {
     app = await startTestApp({ ENCRYPTION_KEY: KEY_A.toString('base64') });

@@ -4,6 +4,7 @@ import { OrderLifecycle } from '../../src/orders/order-lifecycle.js';
 import { WebhookDispatcher } from '../../src/webhooks/webhook-dispatcher.js';
 import { signWebhook } from '../../src/webhooks/webhook-signing.js';
 import { WebhooksService, type OrderStatus } from '../../src/webhooks/webhooks.module.js';
+import { KillableWebhookDispatcher } from '../support/killable-webhook-dispatcher.js';
 import { buildTree, createOrganization, type OrgWithKey, type Tree } from '../support/factories.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
@@ -382,13 +383,17 @@ describe('webhooks', () => {
 
   it('a dispatcher killed in the middle loses nothing: after its lease, the message is sent again with the same webhook-id', async () => {
     const dispatcher = app.app.get(WebhookDispatcher);
+    // A dispatcher that can be killed mid-send takes the application's place for the first send.
+    await dispatcher.stop();
+    const killable = KillableWebhookDispatcher.on(app.app);
+    killable.start();
     receiver.reply = (m) => (m.path === '/killed-here' && receiver.messages('/killed-here').length === 1 ? { status: 204, hold: true } : { status: 204 });
     const order = await newOrder('/killed-here');
     await changeStatus(app, order, null, 'IN_PROGRESS');
     await changeStatus(app, order, 'IN_PROGRESS', 'COMPLETED');
     const [held] = (await receiver.waitFor((all) => all.some((m) => m.path === '/killed-here'))).filter((m) => m.path === '/killed-here');
     // Killed: nothing more is recorded for the send in flight; its lease (2 s here) is left to expire.
-    await dispatcher.stop({ abandon: true });
+    killable.kill();
     receiver.release(204);
     const restartedAt = Date.now();
     dispatcher.start();
@@ -404,6 +409,7 @@ describe('webhooks', () => {
     });
     // The killed attempt left no record; the one after the lease did.
     expect(log[0].attempts).toHaveLength(1);
+    await killable.close();
   });
 
   it('never logs a webhook secret', async () => {
@@ -521,6 +527,10 @@ describe('webhooks: several instances, and a dispatcher killed mid-send', () => 
     const firstDispatcher = first.app.get(WebhookDispatcher);
     const secondDispatcher = second.app.get(WebhookDispatcher);
     await firstDispatcher.stop();
+    // On the second instance, a dispatcher that can be killed mid-send takes its own one's place.
+    await secondDispatcher.stop();
+    const killable = KillableWebhookDispatcher.on(second.app);
+    killable.start();
     // The second instance claims the message; the receiver holds the request open.
     receiver.reply = (m) => (m.path === '/killed' && receiver.messages('/killed').length === 1 ? { status: 204, hold: true } : { status: 204 });
     const callbackUrl = receiver.url('/killed');
@@ -529,7 +539,7 @@ describe('webhooks: several instances, and a dispatcher killed mid-send', () => 
     await changeStatus(second, order, 'IN_PROGRESS', 'COMPLETED');
     const [held] = (await receiver.waitFor((all) => all.some((m) => m.path === '/killed'))).filter((m) => m.path === '/killed');
     // Kill it: nothing more is recorded by that instance, its lease is left to expire.
-    await secondDispatcher.stop({ abandon: true });
+    killable.kill();
     receiver.release(204);
     const killedAt = Date.now();
     firstDispatcher.start();
@@ -546,6 +556,7 @@ describe('webhooks: several instances, and a dispatcher killed mid-send', () => 
       return all.every((m) => m.status === 'delivered') && all;
     });
     expect(log[0].attempts).toHaveLength(1);
+    await killable.close();
     secondDispatcher.start();
   });
 });
