@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
 import { organizationInScope, ownedInScope, scopeParams } from '../common/auth/tree-scope.js';
-import { affectedOf, rowsOf } from '../common/database/query-result.js';
+import { modify } from '../common/database/affected.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, paginate, type Page } from '../common/http/pagination.js';
 import type { ListOrdersQuery } from './dto/order.dto.js';
 import { OrderStep, type StepError } from './order-step.entity.js';
@@ -277,7 +277,8 @@ export class OrdersRepository {
    * makes it false, and the caller's transaction decides what that means).
    */
   async writeStatus(manager: EntityManager, orderId: number, from: OrderStatus, to: OrderStatus, columns: StatusColumns): Promise<boolean> {
-    const result = await manager.query(
+    const { affected } = await modify(
+      manager,
       `UPDATE orders
           SET status = $3,
               error = CASE WHEN $4 THEN $5::jsonb ELSE error END,
@@ -309,7 +310,7 @@ export class OrdersRepository {
         columns.lease?.seconds ?? 0,
       ],
     );
-    return affectedOf(result) === 1;
+    return affected === 1;
   }
 
   /**
@@ -318,8 +319,8 @@ export class OrdersRepository {
    * fairness group never hold more than `maxPerGroup` of this instance's slots, counting `held`.
    */
   async claimDue(manager: EntityManager, me: string, limits: ClaimLimits): Promise<ClaimRow[]> {
-    const rows = rowsOf<ClaimRow>(
-      await manager.query(
+    const { rows } = await modify<ClaimRow>(
+      manager,
         `WITH candidates AS (
            SELECT o.id, ${fairnessGroup('g')} AS grp
              FROM orders o JOIN organizations g ON g.id = o.organization_id
@@ -347,7 +348,6 @@ export class OrdersRepository {
          RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
                    o.tenant_token_sealed, o.plan_hash, due.previous_status, due.previous_locked_by, due.grp`,
         [me, limits.limit, limits.leaseSeconds, [...limits.held.keys()], [...limits.held.values()], limits.maxPerGroup, [...limits.running]],
-      ),
     );
     return rows.sort((a, b) => a.id - b.id);
   }
@@ -363,28 +363,25 @@ export class OrdersRepository {
   /** Extends the unexpired leases of `me` on these orders; the ids still held. */
   async extendLeases(me: string, orderIds: readonly number[], leaseSeconds: number): Promise<number[]> {
     if (orderIds.length === 0) return [];
-    const rows = rowsOf<{ id: number }>(
-      await this.dataSource.query(
-        `UPDATE orders SET locked_until = now() + make_interval(secs => $3)
-          WHERE id = ANY($2::int[]) AND locked_by = $1 AND status = 'IN_PROGRESS' AND locked_until > now()
-          RETURNING id`,
-        [me, [...orderIds], leaseSeconds],
-      ),
+    const { rows } = await modify<{ id: number }>(
+      this.dataSource,
+      `UPDATE orders SET locked_until = now() + make_interval(secs => $3)
+        WHERE id = ANY($2::int[]) AND locked_by = $1 AND status = 'IN_PROGRESS' AND locked_until > now()
+        RETURNING id`,
+      [me, [...orderIds], leaseSeconds],
     );
     return rows.map((row) => row.id);
   }
 
   /** Gives leases of `me` back at once (all, or these orders); how many. */
   async releaseLeases(me: string, orderIds?: readonly number[]): Promise<number> {
-    const rows = rowsOf<{ id: number }>(
-      await this.dataSource.query(
-        `UPDATE orders SET locked_by = NULL, locked_until = now()
-          WHERE locked_by = $1 AND status = 'IN_PROGRESS' ${orderIds ? 'AND id = ANY($2::int[])' : ''}
-          RETURNING id`,
-        orderIds ? [me, [...orderIds]] : [me],
-      ),
+    const { affected } = await modify(
+      this.dataSource,
+      `UPDATE orders SET locked_by = NULL, locked_until = now()
+        WHERE locked_by = $1 AND status = 'IN_PROGRESS' ${orderIds ? 'AND id = ANY($2::int[])' : ''}`,
+      orderIds ? [me, [...orderIds]] : [me],
     );
-    return rows.length;
+    return affected;
   }
 
   /**
@@ -434,12 +431,11 @@ export class OrdersRepository {
   async beginSteps(manager: EntityManager, orderId: number, seqs: readonly number[]): Promise<Map<number, number>> {
     const attempts = new Map<number, number>();
     if (seqs.length === 0) return attempts;
-    const rows = rowsOf<{ seq: number; attempts: number }>(
-      await manager.query(
-        `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
-          WHERE order_id = $1 AND seq = ANY($2::int[]) RETURNING seq, attempts`,
-        [orderId, [...seqs]],
-      ),
+    const { rows } = await modify<{ seq: number; attempts: number }>(
+      manager,
+      `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
+        WHERE order_id = $1 AND seq = ANY($2::int[]) RETURNING seq, attempts`,
+      [orderId, [...seqs]],
     );
     for (const row of rows) attempts.set(row.seq, row.attempts);
     return attempts;
