@@ -5,15 +5,11 @@ import type { Caller } from '../common/auth/caller.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { WebhookSecret } from './webhook-secret.entity.js';
+import { webhookSecretAad } from './webhook-secret.sealed-column.js';
 import { generateWebhookSecret } from './webhook-signing.js';
 
 /** Issue 6: "for 24 hours both the new and the old signature are sent". */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
-
-/** The AAD of an organization's sealed webhook secrets (current and previous). */
-export function webhookSecretAad(organizationId: number): string {
-  return `webhook-secret:${organizationId}`;
-}
 
 export interface RevealedSecret {
   organizationId: number;
