@@ -3,6 +3,7 @@ import { ConfigurationModule } from '../configuration/configuration.module.js';
 import { CryptoModule } from '../common/crypto/crypto.module.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { OrderMetricsCollector } from './order-metrics.collector.js';
 import { OrderTransitions } from './order-transitions.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';
@@ -14,7 +15,7 @@ import { OrdersService } from './orders.service.js';
 @Module({
   imports: [CryptoModule, ConfigurationModule, WebhooksModule, OrganizationsModule],
   controllers: [OrdersController],
-  providers: [OrdersService, OrderTransitions],
+  providers: [OrdersService, OrderTransitions, OrderMetricsCollector],
   exports: [OrdersService, OrderTransitions],
 })
 export class OrdersModule {}
