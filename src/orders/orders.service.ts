@@ -12,7 +12,6 @@ import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { OrganizationsService, quotaSubtreeOf } from '../organizations/organizations.service.js';
 import { ConfigurationValidator } from '../configuration/configuration.validator.js';
 import { invalidConfiguration } from '../configuration/configuration.errors.js';
-import type { Configuration } from '../provisioning/configuration-view.js';
 import { planSteps } from '../provisioning/provisioning-plan.js';
 import { ListOrdersQuery, OrderDto, OrderStepDto } from './dto/order.dto.js';
 import { OrderStep } from './order-step.entity.js';
@@ -127,7 +126,7 @@ export class OrdersService {
   async create(caller: Caller, headers: ProvisionHeaders, body: unknown): Promise<CreatedOrder> {
     const validation = await this.validator.validateAsync(body);
     if (!validation.valid) throw invalidConfiguration(validation.errors);
-    const configuration = validation.configuration as unknown as Configuration;
+    const configuration = validation.configuration;
     await this.assertSafe(HEADER.serverUrl, headers.serverUrl);
     await this.assertServerAllowed(caller.organizationId, headers.serverUrl);
     if (headers.callbackUrl) await this.assertSafe(HEADER.callbackUrl, headers.callbackUrl);
