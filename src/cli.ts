@@ -17,7 +17,7 @@ import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { runMigrations, withSchemaLock } from './database/migrate.js';
 import { createRootOrganization } from './organizations/root-organization.js';
 import { rewrapSealedColumns } from './common/crypto/rewrap.js';
-import { SEALED_COLUMNS } from './common/crypto/sealed-columns.js';
+import { SEALED_COLUMNS } from './sealed-columns.js';
 import { SecretBox } from './common/crypto/secret-box.js';
 import { embeddedEncryptionKey } from './config/runtime-settings.js';
 
@@ -54,7 +54,7 @@ const commands: Record<string, { usage: string; run: Command }> = {
       };
       const key = settings.encryptionKey ?? embeddedEncryptionKey(settings.dataDir).key;
       const box = new SecretBox(key, settings.previousEncryptionKeys);
-      const result = await rewrapSealedColumns(dataSource, box, SEALED_COLUMNS, {
+      const result = await rewrapSealedColumns(dataSource, box, SEALED_COLUMNS.columns, {
         batchSize: count(values['batch-size'], '--batch-size'),
         limit: count(values.limit, '--limit'),
       });

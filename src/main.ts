@@ -1,3 +1,4 @@
+import { ADMIN_PREFIX } from './admin/admin-page.js';
 import { createApp } from './app.js';
 import { announceStart } from './common/logging/startup-banner.js';
 import { loadSettings, SettingsError } from './config/settings.js';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
   }
   const running = await createApp(settings);
   await running.app.listen({ port: settings.port, host: settings.host });
-  announceStart(running.settings, running.logFormat, publicUrl(running.settings), running.logger);
+  announceStart(running.settings, running.logFormat, publicUrl(running.settings), ADMIN_PREFIX, running.logger);
   // SIGTERM/SIGINT: close() runs Nest's shutdown hooks — readiness turns 503, the executor stops claiming,
   // drains running steps for at most min(10 s, LEASE_SECONDS) and releases what is left, the HTTP server
   // closes, webhook deliveries in flight finish — then the embedded database closes and the process exits 0

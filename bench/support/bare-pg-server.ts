@@ -17,7 +17,7 @@ import { tenantTokenAad } from '../../src/orders/order.sealed-column.js';
 import { parseProvisionHeaders } from '../../src/orders/provision-headers.js';
 import { hashApiKey, hasValidChecksum } from '../../src/organizations/api-key.token.js';
 import { hostAllowedBy, serverHostOf } from '../../src/organizations/server-host.rules.js';
-import type { Configuration } from '../../src/provisioning/configuration-view.js';
+import type { Configuration } from '../../src/configuration/configuration.types.js';
 import { planSteps } from '../../src/provisioning/provisioning-plan.js';
 import { KEY_LOOKUP_SQL } from '../../src/organizations/api-key.service.js';
 

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { IN_MEMORY } from '../database/embedded-postgres.js';
-import { decodeEncryptionKey, type Settings } from './settings.js';
+import { decodeEncryptionKey, IN_MEMORY, type Settings } from './settings.js';
 
 /** Settings once everything optional has been decided: the database to use and the key to encrypt with. */
 export interface RuntimeSettings extends Settings {

@@ -12,6 +12,9 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 
 export type LogFormat = 'json' | 'pretty';
 
+/** DATA_DIR for a throw-away embedded database that keeps nothing on disk (tests). */
+export const IN_MEMORY = 'memory';
+
 export interface Settings {
   port: number;
   host: string;

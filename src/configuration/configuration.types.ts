@@ -1,114 +1,70 @@
+import type {
+  CentralPhoneNumberDto,
+  ConfigurationDto,
+  DaysDto,
+  DepartmentDto,
+  ExternalNumberDto,
+  FallbackDto,
+  IntervalDto,
+  OpeningHoursDto,
+  OrganizationDto,
+  PhoneDto,
+  UserDto,
+} from './dto/configuration.dto.js';
+
 /**
- * A valid configuration (format v1), normalised: what the provisioning steps read. Plain,
- * JSON-serialisable data (orders store it as jsonb). Compared with the submitted document:
- * defaults are applied, e-mails are lower case (also where departments and fallbacks refer to
- * users), existing external numbers and mobile numbers are E.164, MAC addresses are upper case
- * with `:`, the organization name is trimmed, and department fallbacks name the department as
- * it is defined (references are case-insensitive).
+ * A valid configuration (format v1), normalised (configuration.normalise.ts): what the provisioning
+ * steps read. The shape is the DTO classes' (dto/configuration.dto.ts, the one definition of the
+ * format): these types only say what normalisation changes. Defaults are applied (so those properties
+ * are always present), e-mails are lower case (also where departments and fallbacks refer to users),
+ * existing external numbers and mobile numbers are E.164, MAC addresses are upper case with `:`, the
+ * organization name is trimmed, department fallbacks name the department as it is defined, and
+ * opening-hours intervals are sorted. Plain, JSON-serialisable data (orders store it as jsonb).
  */
-export interface Configuration {
-  version: 1;
-  organization: ConfigurationOrganization;
-  /** Default []. */
-  users: ConfigurationUser[];
-  /** Default []. */
-  departments: ConfigurationDepartment[];
-}
 
-export interface ConfigurationOrganization {
-  /** Trimmed. */
-  name: string;
-  /** Lower case. */
-  email?: string;
-  street?: string;
-  number?: string;
-  numberAddition?: string;
-  zipCode?: string;
-  city?: string;
-  /** ISO 3166-1 alpha-2. */
-  country?: string;
-  /** One of the external numbers (same `new`, same normalised `value`). */
-  centralPhoneNumber?: PhoneNumberReference;
-}
+/** `T` with the properties `K` (those normalisation gives a default) required, and `Replaced` put in their place. */
+type Normalised<T, K extends keyof T = never, Replaced = unknown> = Omit<T, K | keyof Replaced> & Required<Pick<T, Exclude<K, keyof Replaced>>> & Replaced;
 
-export interface PhoneNumberReference {
-  new: boolean;
-  /** E.164 when `new` is false; the label otherwise. */
-  value: string;
-}
+/** E.164 `value` for an existing number (`new: false`); the label of a number still to be ordered otherwise. `new` defaults to false. */
+export type ExternalNumber = Normalised<ExternalNumberDto, 'new'>;
 
-export interface ExternalNumber {
-  /** Default false. */
-  new: boolean;
-  /** E.164 for an existing number (`new: false`); the label of a number still to be ordered otherwise. */
-  value: string;
-  /** Set for new numbers (and kept when given for an existing one). */
-  country?: string;
-  area?: string;
-}
+/** One of the external numbers (same `new`, same normalised `value`). */
+export type PhoneNumberReference = Normalised<CentralPhoneNumberDto, 'new'>;
 
-export type Role = 'user' | 'admin';
-export type Language = 'nl' | 'en' | 'de' | 'fr';
+export type ConfigurationOrganization = Normalised<OrganizationDto, never, { centralPhoneNumber?: PhoneNumberReference }>;
 
-export interface ConfigurationUser {
-  /** Lower case; unique. */
-  email: string;
-  firstName?: string;
-  lastName: string;
-  /** Default 'user'. */
-  role: Role;
-  language?: Language;
-  internalNumber?: string;
-  externalNumber?: ExternalNumber;
-  /** E.164. */
-  mobileNumber?: string;
-  /** Default true. */
-  voicemail: boolean;
-  /** Default []. */
-  phones: ConfigurationPhone[];
-}
+/** `macAddress` upper case, `:`-separated: `80:5E:C0:12:34:56`. */
+export type ConfigurationPhone = Normalised<PhoneDto>;
 
-export interface ConfigurationPhone {
-  /** Upper case, `:`-separated: `80:5E:C0:12:34:56`. */
-  macAddress: string;
-  model: string;
-}
+export type Role = NonNullable<UserDto['role']>;
+export type Language = NonNullable<UserDto['language']>;
 
-export type Fallback =
-  | { type: 'voicemail' }
-  /** `value`: the department's name as defined in `departments`. */
-  | { type: 'dept'; value: string }
-  /** `value`: the user's e-mail, lower case. */
-  | { type: 'user'; value: string };
+/** Defaults: role 'user', voicemail true, phones []. */
+export type ConfigurationUser = Normalised<UserDto, 'role' | 'voicemail', { externalNumber?: ExternalNumber; phones: ConfigurationPhone[] }>;
 
-export type Weekday = 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday' | 'sunday';
+/** `value`: the department's name as defined in `departments` (type `dept`), or the user's e-mail, lower case (type `user`); none for `voicemail`. */
+export type Fallback = {
+  [Type in FallbackDto['type']]: Type extends 'voicemail' ? { type: Type } : { type: Type; value: string };
+}[FallbackDto['type']];
 
-export interface OpeningInterval {
-  /** HH:MM. */
-  from: string;
-  /** HH:MM, or 24:00 for the end of the day. */
-  to: string;
-}
+export type Weekday = keyof DaysDto;
 
-export interface OpeningHours {
-  /** IANA time zone. */
-  timezone: string;
-  /** Only the days given; a day that is absent (or empty) is closed. Intervals sorted by `from`. */
-  days: Partial<Record<Weekday, OpeningInterval[]>>;
-  /** YYYY-MM-DD, closed all day. Default []. */
-  holidays: string[];
-}
+/** `from` HH:MM; `to` HH:MM, or 24:00 for the end of the day. */
+export type OpeningInterval = Normalised<IntervalDto>;
 
-export interface ConfigurationDepartment {
-  name: string;
-  /** User e-mails, lower case. Default []. */
-  users: string[];
-  /** Default false. */
-  enableCallRecording: boolean;
-  fallback?: Fallback;
-  /** Default []. */
-  internalNumbers: string[];
-  /** Default []. */
-  externalNumbers: ExternalNumber[];
-  openingHours?: OpeningHours;
-}
+/** Only the days given (a day that is absent or empty is closed), intervals sorted by `from`. Default: no days, holidays []. */
+export type OpeningHours = Normalised<OpeningHoursDto, 'holidays', { days: Partial<Record<Weekday, OpeningInterval[]>> }>;
+
+/** Defaults: users [], enableCallRecording false, internalNumbers []; externalNumbers []. */
+export type ConfigurationDepartment = Normalised<
+  DepartmentDto,
+  'users' | 'enableCallRecording' | 'internalNumbers',
+  { externalNumbers: ExternalNumber[]; fallback?: Fallback; openingHours?: OpeningHours }
+>;
+
+/** Users and departments default to []. */
+export type Configuration = Normalised<
+  ConfigurationDto,
+  never,
+  { version: ConfigurationDto['version']; organization: ConfigurationOrganization; users: ConfigurationUser[]; departments: ConfigurationDepartment[] }
+>;

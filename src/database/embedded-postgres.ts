@@ -4,10 +4,11 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { IN_MEMORY } from '../config/settings.js';
 import { hasPgliteData, importPgliteData } from './pglite-import.js';
 
-/** Where the embedded database keeps its files, or `memory` for a throw-away database (tests). */
-export const IN_MEMORY = 'memory';
+// IN_MEMORY (DATA_DIR=memory) is a setting's value, defined with the settings; re-exported for the tools that start a server.
+export { IN_MEMORY };
 
 /** The cluster's directory inside DATA_DIR (`pgdata` held the PGlite files of earlier versions). */
 export const CLUSTER_DIR = 'postgres';

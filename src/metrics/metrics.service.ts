@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { ORDER_STATUSES } from '../orders/order.entity.js';
 
 /** Buckets (seconds) for work that takes milliseconds to a few seconds: HTTP requests, Xelion calls, steps. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -16,6 +13,18 @@ export function xelionResult(status: number | undefined): string {
   if (status >= 200 && status < 300) return 'success';
   if (status >= 500) return 'server_error';
   return 'client_error';
+}
+
+/**
+ * A gauge whose values a feature reads at scrape time (e.g. orders by status, from the database): the
+ * feature registers it with `MetricsService.registerGauge`, so that this module reads no feature's tables.
+ */
+export interface ScrapedGauge<Label extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly Label[];
+  /** Every sample, read now; a label set not returned is not exposed (return zeros to expose them). */
+  read(): Promise<{ labels: Record<Label, string>; value: number }[]>;
 }
 
 /**
@@ -84,20 +93,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'xps_' });
+  }
+
+  /** Adds a gauge read at scrape time (ScrapedGauge); its samples replace the previous scrape's. */
+  registerGauge<Label extends string>(gauge: ScrapedGauge<Label>): void {
     new Gauge({
-      name: 'xps_orders',
-      help: 'Orders in the database (all instances), by status; read at scrape time',
-      labelNames: ['status'] as const,
+      name: gauge.name,
+      help: gauge.help,
+      labelNames: gauge.labelNames,
       registers: [this.registry],
       async collect() {
-        const rows: { status: string; n: number }[] = await dataSource.query(
-          `SELECT status, count(*)::int AS n FROM orders GROUP BY status`,
-        );
+        const samples = await gauge.read();
         this.reset();
-        for (const status of ORDER_STATUSES) this.set({ status }, 0);
-        for (const row of rows) this.set({ status: row.status }, Number(row.n));
+        for (const sample of samples) this.set(sample.labels, sample.value);
       },
     });
   }

@@ -4,6 +4,7 @@ import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { OrderAdmission } from './order-admission.js';
 import { OrderLifecycle } from './order-lifecycle.js';
+import { OrderMetricsCollector } from './order-metrics.collector.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersRepository } from './orders.repository.js';
 import { OrdersService } from './orders.service.js';
@@ -16,7 +17,7 @@ import { OrdersService } from './orders.service.js';
 @Module({
   imports: [CryptoModule, WebhooksModule, OrganizationsModule],
   controllers: [OrdersController],
-  providers: [OrdersService, OrdersRepository, OrderLifecycle, OrderAdmission],
+  providers: [OrdersService, OrdersRepository, OrderLifecycle, OrderAdmission, OrderMetricsCollector],
   exports: [OrdersService, OrdersRepository, OrderLifecycle, OrderAdmission],
 })
 export class OrdersModule {}

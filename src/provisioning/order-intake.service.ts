@@ -13,7 +13,7 @@ import { OrderAdmission } from '../orders/order-admission.js';
 import { tenantTokenAad } from '../orders/order.sealed-column.js';
 import { OrdersRepository } from '../orders/orders.repository.js';
 import { HEADER, type ProvisionHeaders } from '../orders/provision-headers.js';
-import type { Configuration } from './configuration-view.js';
+import type { Configuration } from '../configuration/configuration.types.js';
 import { planSteps } from './provisioning-plan.js';
 
 /** How long an Idempotency-Key keeps answering with its order (docs/provisioning.md, "Idempotency-Key"). */

@@ -5,7 +5,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { StepError } from '../orders/order-step.entity.js';
 import type { OrderError } from '../orders/order.entity.js';
 import { tenantTokenAad } from '../orders/order.sealed-column.js';
-import type { Configuration } from './configuration-view.js';
+import type { Configuration } from '../configuration/configuration.types.js';
 import { classifyError, type Classified } from './error-mapping.js';
 import { ExternalServicesFactory, type ExternalServices } from './external-services.js';
 import { JournalWriter } from './journal-writer.js';

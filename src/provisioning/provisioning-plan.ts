@@ -1,4 +1,4 @@
-import type { Configuration, ExternalNumber } from './configuration-view.js';
+import type { Configuration, ExternalNumber } from '../configuration/configuration.types.js';
 
 /**
  * The journal of an order: the steps derived from its configuration when the order is created

@@ -1,4 +1,4 @@
-import type { Configuration } from './configuration-view.js';
+import type { Configuration } from '../configuration/configuration.types.js';
 import type { ClaimedOrder } from './order-journal.js';
 import type { StepKind } from './provisioning-plan.js';
 import type { DayNightMode, TenantGateway } from './tenant-gateway.js';

@@ -6,15 +6,11 @@ import { SecretBox } from '../common/crypto/secret-box.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import type { WebhookSecret } from './webhook-secret.entity.js';
 import { WebhookSecretsRepository } from './webhook-secrets.repository.js';
+import { webhookSecretAad } from './webhook-secret.sealed-column.js';
 import { generateWebhookSecret } from './webhook-signing.js';
 
 /** For 24 hours after a rotation both the new and the old signature are sent (docs/webhooks.md, "Signing secrets"). */
 export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
-
-/** The AAD of an organization's sealed webhook secrets (current and previous). */
-export function webhookSecretAad(organizationId: number): string {
-  return `webhook-secret:${organizationId}`;
-}
 
 export interface RevealedSecret {
   organizationId: number;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rewrapSealedColumns } from '../../src/common/crypto/rewrap.js';
-import { SEALED_COLUMNS } from '../../src/common/crypto/sealed-columns.js';
+import { SEALED_COLUMNS } from '../../src/common/crypto/sealed-column.registry.js';
 import { keyId, SecretBox } from '../../src/common/crypto/secret-box.js';
 import { ORDER_HEADERS } from '../support/authorization-matrix.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
@@ -31,11 +31,12 @@ describe('rewrap of every sealed column', () => {
 
     const sealedValues = async () => {
       const values: { column: string; sealed: string; aad: string }[] = [];
-      for (const column of SEALED_COLUMNS) {
-        const rows: Record<string, unknown>[] = await app.dataSource.query(
-          `SELECT * FROM ${column.table} WHERE ${column.sealedColumn} IS NOT NULL`,
-        );
-        for (const row of rows) values.push({ column: `${column.table}.${column.sealedColumn}`, sealed: String(row[column.sealedColumn]), aad: column.aad(row) });
+      // Every sealed value, read as its feature reads it (with its AAD): those not under KEY_B, then those
+      // not under KEY_A; here every value is under one of the two.
+      for (const column of SEALED_COLUMNS.columns) {
+        const read = (pattern: string) => app.dataSource.transaction((tx) => column.lockStale(tx, 0, pattern, 1000));
+        for (const value of await read(`v1.${keyId(KEY_B)}.%`)) values.push({ column: `${column.table}.${column.column}`, sealed: value.sealed, aad: value.aad });
+        for (const value of await read(`v1.${keyId(KEY_A)}.%`)) values.push({ column: `${column.table}.${column.column}`, sealed: value.sealed, aad: value.aad });
       }
       return values;
     };
@@ -43,7 +44,7 @@ describe('rewrap of every sealed column', () => {
     expect(before.map((value) => value.column).sort()).toEqual(['credentials.sealed_value', 'orders.tenant_token_sealed', 'webhook_secrets.secret_sealed']);
     expect(before.every((value) => value.sealed.split('.')[1] === keyId(KEY_A))).toBe(true);
 
-    const result = await rewrapSealedColumns(app.dataSource, new SecretBox(KEY_B, [KEY_A]), SEALED_COLUMNS);
+    const result = await rewrapSealedColumns(app.dataSource, new SecretBox(KEY_B, [KEY_A]), SEALED_COLUMNS.columns);
     expect(result).toMatchObject({ resealed: 3, failed: 0, complete: true });
 
     const after = await sealedValues();

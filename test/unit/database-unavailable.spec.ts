@@ -4,7 +4,7 @@ import pg from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { AllExceptionsFilter } from '../../src/common/http/all-exceptions.filter.js';
-import { isDatabaseUnavailable } from '../../src/database/database-unavailable.js';
+import { isDatabaseUnavailable } from '../../src/common/http/database-unavailable.js';
 
 /** A real connection error from the pg driver: a loopback port nobody listens on. */
 async function refusedConnectionError(): Promise<Error> {

@@ -23,7 +23,7 @@ describe('start-up banner', () => {
     const settings = runtime();
     noteRootOrganization(settings, { id: 1, name: 'root' }, 'xpk_generatedkey');
     const first = capture();
-    announceStart(settings, 'pretty', 'http://localhost:3000', pino({ level: 'silent' }), first.stream);
+    announceStart(settings, 'pretty', 'http://localhost:3000', '/admin', pino({ level: 'silent' }), first.stream);
     expect(first.text()).toContain('Service     http://localhost:3000');
     expect(first.text()).toContain('API docs    http://localhost:3000/api/docs');
     expect(first.text()).toContain('Admin page  http://localhost:3000/admin/');
@@ -34,7 +34,7 @@ describe('start-up banner', () => {
 
     const again = capture();
     noteRootOrganization(settings, { id: 1, name: 'root' });
-    announceStart(settings, 'pretty', 'http://localhost:3000', pino({ level: 'silent' }), again.stream);
+    announceStart(settings, 'pretty', 'http://localhost:3000', '/admin', pino({ level: 'silent' }), again.stream);
     expect(again.text()).toContain('Service');
     expect(again.text()).not.toContain('Root API key');
   });
@@ -44,7 +44,7 @@ describe('start-up banner', () => {
     noteRootOrganization(settings, { id: 1, name: 'root' }, 'xpk_generatedkey');
     const logs = capture();
     const out = capture();
-    announceStart(settings, 'json', 'https://provisioning.example.com', pino({ base: undefined }, logs.stream), out.stream);
+    announceStart(settings, 'json', 'https://provisioning.example.com', '/admin', pino({ base: undefined }, logs.stream), out.stream);
     expect(out.text()).toBe('');
     const line = JSON.parse(logs.text().trim());
     expect(line).toMatchObject({

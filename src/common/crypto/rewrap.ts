@@ -1,22 +1,7 @@
 import type { DataSource } from 'typeorm';
+import type { SealedColumn } from './sealed-column.registry.js';
+import { sealedColumnExists } from './sealed-column.repository.js';
 import { SecretBox, SecretBoxError } from './secret-box.js';
-
-/**
- * One column that holds values sealed by SecretBox, and how to rebuild the AAD of a row. The rewrap
- * command walks every registered column (SEALED_COLUMNS in sealed-columns.ts).
- */
-export interface SealedColumn {
-  /** Table name, e.g. `credentials`. */
-  table: string;
-  /** An integer primary key that only grows; rows are walked in its order. */
-  idColumn: string;
-  /** The text column with the sealed value (NULLs are skipped). */
-  sealedColumn: string;
-  /** The other columns `aad` reads from a row (the id column is always there too), under their own names. */
-  aadColumns: readonly string[];
-  /** The AAD the value was sealed with, from the row's id column and `aadColumns`. */
-  aad(row: Record<string, unknown>): string;
-}
 
 export interface RewrapOptions {
   /** Rows per transaction (default 100). */
@@ -46,21 +31,6 @@ export interface RewrapResult {
   complete: boolean;
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-
-function quote(identifier: string): string {
-  if (!IDENTIFIER.test(identifier)) throw new Error(`not a plain SQL identifier: ${identifier}`);
-  return `"${identifier}"`;
-}
-
-async function columnExists(dataSource: DataSource, table: string, column: string): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query(
-    `SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`,
-    [table, column],
-  );
-  return rows.length > 0;
-}
-
 /**
  * Re-seals, under the current key, every value of `columns` that was sealed under another one.
  *
@@ -79,61 +49,38 @@ export async function rewrapSealedColumns(
   const batchSize = options.batchSize ?? 100;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('batchSize must be a positive integer');
   let remaining = options.limit ?? Number.POSITIVE_INFINITY;
-  const currentPrefix = `v1.${box.currentKeyId}.%`;
+  const currentKeyPattern = sealedUnderPattern(box);
   const results: RewrapColumnResult[] = [];
 
   for (const column of columns) {
-    const result: RewrapColumnResult = { column: `${column.table}.${column.sealedColumn}`, present: true, resealed: 0, failed: [] };
+    const result: RewrapColumnResult = { column: `${column.table}.${column.column}`, present: true, resealed: 0, failed: [] };
     results.push(result);
-    if (!(await columnExists(dataSource, column.table, column.sealedColumn))) {
+    if (!(await sealedColumnExists(dataSource.manager, column.table, column.column))) {
       result.present = false;
       continue;
     }
-    const table = quote(column.table);
-    const id = quote(column.idColumn);
-    const sealed = quote(column.sealedColumn);
-    const extra = column.aadColumns
-      .filter((name) => name !== column.idColumn)
-      .map((name) => `, ${quote(name)}`)
-      .join('');
     let lastId = 0;
     while (remaining > 0) {
       const size = Math.min(batchSize, remaining);
       const done = await dataSource.transaction(async (manager) => {
-        const rows: Record<string, unknown>[] = await manager.query(
-          `SELECT ${id}, ${sealed} AS "__sealed"${extra}
-             FROM ${table}
-            WHERE ${id} > $1 AND ${sealed} IS NOT NULL AND ${sealed} NOT LIKE $2
-            ORDER BY ${id}
-            LIMIT $3
-              FOR UPDATE`,
-          [lastId, currentPrefix, size],
-        );
-        const ids: number[] = [];
-        const resealed: string[] = [];
-        for (const row of rows) {
-          const rowId = Number(row[column.idColumn]);
+        const values = await column.lockStale(manager, lastId, currentKeyPattern, size);
+        const resealed: { id: number; sealed: string }[] = [];
+        for (const value of values) {
           try {
-            const value = String(row.__sealed);
-            if (!box.needsRewrap(value)) continue;
-            resealed.push(box.rewrap(value, column.aad(row)));
-            ids.push(rowId);
+            if (!box.needsRewrap(value.sealed)) continue;
+            resealed.push({ id: value.id, sealed: box.rewrap(value.sealed, value.aad) });
           } catch (error) {
             if (!(error instanceof SecretBoxError)) throw error;
-            result.failed.push({ id: rowId, reason: error.message });
+            result.failed.push({ id: value.id, reason: error.message });
           }
         }
-        if (ids.length > 0) {
-          // One statement per batch.
-          await manager.query(
-            `UPDATE ${table} AS t SET ${sealed} = v.sealed FROM unnest($1::bigint[], $2::text[]) AS v(id, sealed) WHERE t.${id} = v.id`,
-            [ids, resealed],
-          );
-          result.resealed += ids.length;
-          remaining -= ids.length;
+        if (resealed.length > 0) {
+          await column.write(manager, resealed);
+          result.resealed += resealed.length;
+          remaining -= resealed.length;
         }
-        if (rows.length > 0) lastId = Number(rows[rows.length - 1][column.idColumn]);
-        return rows.length < size;
+        if (values.length > 0) lastId = values[values.length - 1].id;
+        return values.length < size;
       });
       await options.afterBatch?.(result);
       if (done) break;
@@ -144,20 +91,20 @@ export async function rewrapSealedColumns(
     columns: results,
     resealed: results.reduce((sum, r) => sum + r.resealed, 0),
     failed,
-    complete: remaining > 0 || (await nothingLeft(dataSource, box, columns)),
+    complete: remaining > 0 || (await nothingLeft(dataSource, currentKeyPattern, columns)),
   };
 }
 
 /** Whether every present column holds only values under the current key (used when `limit` ran out). */
-async function nothingLeft(dataSource: DataSource, box: SecretBox, columns: readonly SealedColumn[]): Promise<boolean> {
+async function nothingLeft(dataSource: DataSource, currentKeyPattern: string, columns: readonly SealedColumn[]): Promise<boolean> {
   for (const column of columns) {
-    if (!(await columnExists(dataSource, column.table, column.sealedColumn))) continue;
-    const sealed = quote(column.sealedColumn);
-    const rows: unknown[] = await dataSource.query(
-      `SELECT 1 FROM ${quote(column.table)} WHERE ${sealed} IS NOT NULL AND ${sealed} NOT LIKE $1 LIMIT 1`,
-      [`v1.${box.currentKeyId}.%`],
-    );
-    if (rows.length > 0) return false;
+    if (!(await sealedColumnExists(dataSource.manager, column.table, column.column))) continue;
+    if (await column.anyStale(dataSource.manager, currentKeyPattern)) return false;
   }
   return true;
+}
+
+/** A LIKE pattern that matches the values sealed under the box's current key (secret-box.ts: `v1.<kid>.…`). */
+function sealedUnderPattern(box: SecretBox): string {
+  return `v1.${box.currentKeyId}.%`;
 }

@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
-import { ADMIN_PREFIX } from '../../admin/admin-page.js';
 import type { RuntimeSettings } from '../../config/runtime-settings.js';
-import type { LogFormat } from '../../config/settings.js';
-import { IN_MEMORY } from '../../database/embedded-postgres.js';
+import { IN_MEMORY, type LogFormat } from '../../config/settings.js';
 
 /** What happened during start-up that the banner reports: a root organization created with a generated key. */
 interface StartupNotes {
@@ -35,15 +33,23 @@ export function describeDatabase(settings: Pick<RuntimeSettings, 'embedded' | 'd
  * One short report after start-up: where the service, its API docs and admin page are, which
  * database it uses and — on the first start only — the root API key with a command to try it. On a
  * terminal (pretty logs) it is a few plain lines; in JSON logs, one line with the same fields, so that a
- * log collector is not fed text it cannot parse.
+ * log collector is not fed text it cannot parse. `adminPath` is where the admin page is mounted (its
+ * module is a feature, which this lower layer does not import).
  */
-export function announceStart(settings: RuntimeSettings, format: LogFormat, url: string, logger: Logger, out: NodeJS.WritableStream = process.stdout): void {
+export function announceStart(
+  settings: RuntimeSettings,
+  format: LogFormat,
+  url: string,
+  adminPath: string,
+  logger: Logger,
+  out: NodeJS.WritableStream = process.stdout,
+): void {
   const started = notes.get(settings);
   notes.delete(settings);
   const fields = {
     url,
     apiDocs: `${url}/api/docs`,
-    adminPage: `${url}${ADMIN_PREFIX}/`,
+    adminPage: `${url}${adminPath}/`,
     database: describeDatabase(settings),
     ...(started?.rootApiKey ? { rootOrganizationId: started.rootOrganization?.id, rootApiKey: started.rootApiKey } : {}),
   };

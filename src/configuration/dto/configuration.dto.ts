@@ -53,8 +53,11 @@ import { describeType, quote } from '../configuration.errors.js';
 /**
  * The structure of configuration format v1 (docs/configuration.md). Rules that span the
  * document (uniqueness, references, the central number, phone numbers for the organization's
- * country, opening-hours intervals) are in configuration.rules.ts. The published JSON Schema
- * (configuration.schema.ts) states the same structure; test/unit/configuration-schema.spec.ts proves it.
+ * country, opening-hours intervals) are in configuration.rules.ts. These classes are the one
+ * definition of the format's shape: the normalised types (configuration.types.ts) are derived from
+ * them, and the published JSON Schema (configuration.schema.ts), written by hand for its messages and
+ * `$defs`, is proven to accept exactly the documents they accept (test/unit/configuration-schema.spec.ts
+ * over the examples, test/unit/configuration-fuzz.spec.ts over thousands of generated documents).
  */
 
 const list = (values: readonly string[]) => values.map((value) => `"${value}"`).join(', ');
@@ -392,7 +395,7 @@ export class ConfigurationDto {
     (args) =>
       `version ${typeof args.value === 'number' ? String(args.value) : typeof args.value === 'string' ? quote(args.value) : describeType(args.value)} is not supported; supported versions: ${SUPPORTED_VERSIONS.join(', ')}`,
   )
-  version: number;
+  version: (typeof SUPPORTED_VERSIONS)[number];
 
   @ApiProperty({ type: OrganizationDto })
   @Required()

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Configuration, ExternalNumber } from '../configuration-view.js';
+import type { Configuration, ExternalNumber } from '../../configuration/configuration.types.js';
 import { allExternalNumbers } from '../provisioning-plan.js';
 import { closedLineName } from '../steps/closed-line.step.js';
 import { departmentLineChanges } from '../steps/department.step.js';

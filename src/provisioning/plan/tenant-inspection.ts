@@ -1,5 +1,5 @@
 import { MissingCredentialError } from '../../credentials/credentials.service.js';
-import type { Configuration } from '../configuration-view.js';
+import type { Configuration } from '../../configuration/configuration.types.js';
 import { classifyError } from '../error-mapping.js';
 import type { ExternalServices } from '../external-services.js';
 import { allExternalNumbers } from '../provisioning-plan.js';

@@ -1,4 +1,4 @@
-import type { ConfiguredDepartment } from '../configuration-view.js';
+import type { ConfigurationDepartment } from '../../configuration/configuration.types.js';
 import { count, type Counts, type LineState, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { LineView, PhoneLineChanges } from '../tenant-gateway.js';
@@ -20,7 +20,7 @@ function lineState(line: LineView | null): LineState {
  */
 export function departmentLineChanges(
   existing: LineView,
-  department: ConfiguredDepartment,
+  department: ConfigurationDepartment,
   members: string[],
   externalNumber: string | null,
 ): PhoneLineChanges | undefined {

@@ -1,4 +1,4 @@
-import type { ExternalNumber } from '../configuration-view.js';
+import type { ExternalNumber } from '../../configuration/configuration.types.js';
 import type { StepHandler } from '../step-context.js';
 import { forEachLimited } from './step-support.js';
 

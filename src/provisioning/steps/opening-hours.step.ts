@@ -1,4 +1,4 @@
-import type { OpeningHours } from '../configuration-view.js';
+import type { OpeningHours } from '../../configuration/configuration.types.js';
 import { count, type Counts, type StepHandler } from '../step-context.js';
 import type { DayNightMode } from '../tenant-gateway.js';
 import { closedLineOid, departmentLineOid, forEachLimited } from './step-support.js';

@@ -1,4 +1,4 @@
-import type { Configuration } from '../configuration-view.js';
+import type { Configuration } from '../../configuration/configuration.types.js';
 import type { StepHandler } from '../step-context.js';
 import type { OrganisationChanges, OrganisationView, TelecomAddress, VisitAddress } from '../tenant-gateway.js';
 import { changesOf, resolveNumber } from './step-support.js';

@@ -1,4 +1,4 @@
-import type { ConfiguredUser, ExternalNumber } from '../configuration-view.js';
+import type { ConfigurationUser, ExternalNumber } from '../../configuration/configuration.types.js';
 import type { StepContext } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { LineView } from '../tenant-gateway.js';
@@ -12,7 +12,7 @@ export function resolveNumber(context: StepContext, number: ExternalNumber): str
 }
 
 /** docs/xelion-contract.md: the personal line's commonName is the first and last name joined by a space. */
-export function personalLineName(user: ConfiguredUser): string {
+export function personalLineName(user: ConfigurationUser): string {
   return [user.firstName, user.lastName].filter((part) => part && part.trim() !== '').join(' ');
 }
 

@@ -1,17 +1,17 @@
-import type { ConfiguredUser } from '../configuration-view.js';
+import type { ConfigurationUser } from '../../configuration/configuration.types.js';
 import { count, type Counts, type StepContext, type StepHandler } from '../step-context.js';
 import { StepFailure } from '../step-errors.js';
 import type { LineView, PersonChanges, PersonView, PhoneLineChanges, TelecomAddress, UserChanges } from '../tenant-gateway.js';
 import { changesOf, missingExtensions, organisationOid as organisationOfOrder, personalLineName, resolveNumber } from './step-support.js';
 
-export function telecomOf(user: ConfiguredUser): TelecomAddress[] {
+export function telecomOf(user: ConfigurationUser): TelecomAddress[] {
   const telecom: TelecomAddress[] = [{ addressType: 'Email', address: user.email }];
   if (user.mobileNumber) telecom.push({ addressType: 'Mobile', address: user.mobileNumber });
   return telecom;
 }
 
 /** What differs between a person and the configuration (an employment is added, never removed); undefined when nothing does. */
-export function personChanges(person: PersonView, user: ConfiguredUser, organisationOid: string): PersonChanges | undefined {
+export function personChanges(person: PersonView, user: ConfigurationUser, organisationOid: string): PersonChanges | undefined {
   const wanted = telecomOf(user);
   const missing = wanted.filter((t) => !person.telecomAddresses.some((e) => e.addressType === t.addressType && e.address.toLowerCase() === t.address.toLowerCase()));
   return changesOf<PersonChanges>({
@@ -23,7 +23,7 @@ export function personChanges(person: PersonView, user: ConfiguredUser, organisa
 }
 
 /** What differs between the personal line and the configuration; undefined when nothing does. */
-export function personalLineChanges(line: LineView, user: ConfiguredUser, externalNumber: string | null): PhoneLineChanges | undefined {
+export function personalLineChanges(line: LineView, user: ConfigurationUser, externalNumber: string | null): PhoneLineChanges | undefined {
   const name = personalLineName(user);
   return changesOf<PhoneLineChanges>({
     commonName: line.commonName !== name ? name : undefined,
@@ -131,7 +131,7 @@ export const userStep: StepHandler<'user'> = async (context) => {
   return { oids: { user: userOid, person: personOid, line: lineOid }, createdUser: true, createdLine: !line, created, updated, found };
 };
 
-async function createLine(context: StepContext, user: ConfiguredUser, externalNumber: string | null, userOid: string): Promise<string> {
+async function createLine(context: StepContext, user: ConfigurationUser, externalNumber: string | null, userOid: string): Promise<string> {
   const oid = await context.tenant.createLine({
     commonName: personalLineName(user),
     extensions: user.internalNumber ? [user.internalNumber] : [],
