@@ -9,6 +9,7 @@ import { ExternalServicesFactory } from './external-services.js';
 import { OrderIntake } from './order-intake.service.js';
 import { OrderJournal } from './order-journal.js';
 import { OrderRunner } from './order-runner.js';
+import { PlanService } from './plan/plan.service.js';
 import { ProvisionController } from './provision.controller.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 import { XelionExternalServicesFactory } from './xelion-external-services.js';
@@ -25,6 +26,7 @@ import { XelionModule } from '../xelion/xelion.module.js';
   controllers: [ProvisionController],
   providers: [
     OrderIntake,
+    PlanService,
     ExecutorService,
     OrderJournal,
     OrderRunner,

@@ -50,6 +50,11 @@ export interface PlanInput {
   ownOids?: ReadonlySet<string>;
 }
 
+/** A JSON pointer into the configuration (not a Xelion path), e.g. users, 3 → users/3 with a leading slash. */
+function pointer(...parts: (string | number)[]): string {
+  return `/${parts.join('/')}`;
+}
+
 /** A number as the plan shows it: E.164, or the label of a number still to be reserved. */
 function numberValue(number: ExternalNumber): string {
   return number.new ? `new number "${number.value}"` : number.value;
@@ -144,7 +149,7 @@ export function computePlan(input: PlanInput): PlanResult {
   const expectedLineOf = new Map<string, string | undefined>();
 
   configuration.users.forEach((user, index) => {
-    const path = `/users/${index}`;
+    const path = pointer('users', index);
     const existing = tenant.user(user.email);
     const role = user.role === 'admin' ? 'administrator' : 'user';
     const externalNumber = user.externalNumber ? numberValue(user.externalNumber) : null;
@@ -223,7 +228,7 @@ export function computePlan(input: PlanInput): PlanResult {
   // Departments: their lines, members, fallbacks and opening hours.
   const departmentLines = new Map(configuration.departments.map((department) => [department.name, tenant.firstLineNamed(department.name)]));
   configuration.departments.forEach((department, index) => {
-    const path = `/departments/${index}`;
+    const path = pointer('departments', index);
     const existing = departmentLines.get(department.name);
     if (!existing) {
       add({ action: 'create', kind: 'phoneLine', key: department.name, path });
@@ -264,9 +269,9 @@ export function computePlan(input: PlanInput): PlanResult {
     const lineOfOwner = (owner: { user?: string; department?: string }) =>
       owner.user !== undefined ? tenant.user(owner.user)?.primaryLineOid : departmentLines.get(owner.department!)?.oid;
     const owned: { number: ExternalNumber; path: string; owner: { user?: string; department?: string } }[] = [
-      ...configuration.users.flatMap((user, i) => (user.externalNumber ? [{ number: user.externalNumber, path: `/users/${i}/externalNumber`, owner: { user: user.email } }] : [])),
+      ...configuration.users.flatMap((user, i) => (user.externalNumber ? [{ number: user.externalNumber, path: pointer('users', i, 'externalNumber'), owner: { user: user.email } }] : [])),
       ...configuration.departments.flatMap((department, i) =>
-        department.externalNumbers.map((number, k) => ({ number, path: `/departments/${i}/externalNumbers/${k}`, owner: { department: department.name } })),
+        department.externalNumbers.map((number, k) => ({ number, path: pointer('departments', i, 'externalNumbers', k), owner: { department: department.name } })),
       ),
     ];
     for (const { number, path, owner } of owned) {
