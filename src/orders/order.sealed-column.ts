@@ -16,3 +16,17 @@ export const ORDER_TOKEN_SEALED_COLUMN: SealedColumn = {
   aadColumns: ['id'],
   aad: (row) => tenantTokenAad(Number(row.id)),
 };
+
+/** The AAD a park order's master-tenant token is sealed with (bound to the order, like the tenant token). */
+export function masterTokenAad(orderId: number): string {
+  return `master-token:${orderId}`;
+}
+
+/** The orders table's second sealed column: park orders' master-tenant tokens. */
+export const ORDER_MASTER_TOKEN_SEALED_COLUMN: SealedColumn = {
+  table: 'orders',
+  idColumn: 'id',
+  sealedColumn: 'master_token_sealed',
+  aadColumns: ['id'],
+  aad: (row) => masterTokenAad(Number(row.id)),
+};

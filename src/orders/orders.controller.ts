@@ -18,7 +18,7 @@ import { ErrorResponse } from '../common/http/error-response.js';
 import { IdParam } from '../common/http/id.pipe.js';
 import { CreatedOrderDto, ListOrdersQuery, OrderDto, OrderPageDto, OrderStepListDto } from './dto/order.dto.js';
 import { OrdersService } from './orders.service.js';
-import { HEADER, parseProvisionHeaders, parseTenantToken } from './provision-headers.js';
+import { HEADER, parseMasterToken, parseProvisionHeaders, parseTenantToken } from './provision-headers.js';
 import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 
 type RawHeaders = Record<string, string | string[] | undefined>;
@@ -40,7 +40,15 @@ export class OrdersController {
   })
   @ApiHeader({ name: HEADER.serverUrl, required: true, example: 'https://my.server.xelion.com' })
   @ApiHeader({ name: HEADER.tenantName, required: true, example: 'pbx1' })
-  @ApiHeader({ name: HEADER.tenantToken, required: true, description: 'A session token of the tenant; stored encrypted, erased when the order ends, never returned' })
+  @ApiHeader({ name: HEADER.tenantToken, required: false, description: 'A session token of the tenant; stored encrypted, erased when the order ends, never returned. Required unless the order is a park order' })
+  @ApiHeader({
+    name: HEADER.masterToken,
+    required: false,
+    description:
+      'A park order: a master-tenant session of a master administrator, instead of Xelion-Tenant-Token; the order takes a tenant from the park and names it ' +
+      'Xelion-Tenant-Name. Without either token, stored park.* credentials are used when they apply. Stored encrypted, erased when the order ends, never returned',
+  })
+  @ApiHeader({ name: HEADER.tenantLicenses, required: false, description: 'A park order: the licence counts the tenant gets', example: 'user=25, phone=25' })
   @ApiHeader({ name: HEADER.callbackUrl, required: false, description: 'Where status changes are POSTed' })
   @ApiHeader({ name: HEADER.idempotencyKey, required: false, description: 'The same key and request within 24 hours returns the same order (200)' })
   @ApiBody({ description: 'A configuration, format version 1', required: true, schema: { $ref: '#/components/schemas/Configuration' } })
@@ -49,7 +57,7 @@ export class OrdersController {
   @ApiBadRequestResponse({
     type: ErrorResponse,
     description:
-      'A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (every problem in `errors`)',
+      'A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it; tenant headers that do not go together), or an invalid configuration (every problem in `errors`)',
   })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
   @UseInterceptors(RetryAfterInterceptor)
@@ -99,12 +107,13 @@ export class OrdersController {
   @Post('orders/:id/retry')
   @HttpCode(200)
   @ApiOperation({ operationId: 'retryOrder', summary: 'Retry a FAILED order from its first unfinished step' })
-  @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased" })
+  @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased (not for park orders)" })
+  @ApiHeader({ name: HEADER.masterToken, required: false, description: "A park order: replaces its master token; required when it was erased and no stored park.* credentials apply" })
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: "The order is not FAILED, or its organization (or an ancestor) is disabled" })
   @ApiBadRequestResponse({ type: ErrorResponse, description: "The order's Xelion-Server-Url is no longer allowed (allowedServerHosts), or a token is needed" })
   @UseInterceptors(RetryAfterInterceptor)
   retry(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Headers() headers: RawHeaders): Promise<OrderDto> {
-    return this.orders.retry(caller, id, parseTenantToken(headers, false));
+    return this.orders.retry(caller, id, parseTenantToken(headers, false), parseMasterToken(headers));
   }
 }

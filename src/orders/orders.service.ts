@@ -19,6 +19,7 @@ import { OrderStep } from './order-step.entity.js';
 import { OrderTransitions } from './order-transitions.js';
 import { Order, type OrderError } from './order.entity.js';
 import { tenantTokenAad } from './order.sealed-column.js';
+import { ParkOrders } from './park-orders.js';
 import { HEADER, type ProvisionHeaders } from './provision-headers.js';
 import { RetryLaterError } from './retry-after.interceptor.js';
 
@@ -49,8 +50,13 @@ function canonicalJson(value: unknown): string {
  * token is left out, so that a client may repeat a request with a refreshed token.
  */
 export function requestHash(headers: ProvisionHeaders, body: unknown): string {
-  const bound = { body, serverUrl: headers.serverUrl, tenantName: headers.tenantName, callbackUrl: headers.callbackUrl };
+  const bound = { body, serverUrl: headers.serverUrl, tenantName: headers.tenantName, callbackUrl: headers.callbackUrl, ...parkBinding(headers) };
   return createHash('sha256').update(canonicalJson(bound)).digest('hex');
+}
+
+/** A park order's key is bound to its being a park order and to its licences too (token orders hash as before). */
+function parkBinding(headers: ProvisionHeaders): { park?: { licenses: unknown } } {
+  return headers.source === 'park' ? { park: { licenses: headers.licenses } } : {};
 }
 
 /** Up to this many organizations, a page of a subtree's orders is read organization by organization. */
@@ -73,6 +79,7 @@ export class OrdersService {
     private readonly validator: ConfigurationValidator,
     private readonly transitions: OrderTransitions,
     private readonly organizations: OrganizationsService,
+    private readonly park: ParkOrders,
   ) {}
 
   /**
@@ -125,6 +132,7 @@ export class OrdersService {
 
   /** POST /api/v1/provision, once the headers' syntax has been checked. */
   async create(caller: Caller, headers: ProvisionHeaders, body: unknown): Promise<CreatedOrder> {
+    await this.park.checkAccess(caller.organizationId, headers);
     const validation = await this.validator.validateAsync(body);
     if (!validation.valid) throw invalidConfiguration(validation.errors);
     const configuration = validation.configuration as unknown as Configuration;
@@ -133,7 +141,7 @@ export class OrdersService {
     if (headers.callbackUrl) await this.assertSafe(HEADER.callbackUrl, headers.callbackUrl);
 
     const hash = headers.idempotencyKey ? requestHash(headers, body) : null;
-    const steps = planSteps(configuration);
+    const steps = planSteps(configuration, { park: headers.source === 'park' });
     const maxUnfinished = this.settings.limits.maxUnfinishedOrders;
     const scope = this.quotaScope({ id: caller.organizationId, ancestorIds: caller.ancestorIds });
     const result = await this.dataSource.transaction(async (manager) => {
@@ -181,10 +189,10 @@ export class OrdersService {
       // Counted after the insert (a repeated Idempotency-Key above still answers at the limit).
       if (maxUnfinished > 0) await this.checkUnfinished(manager, scope, id);
       // The order id is part of the AAD, so the token is sealed once the id is known, in the same transaction.
-      await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [
-        id,
-        this.box.seal(headers.tenantToken, tenantTokenAad(id)),
-      ]);
+      if (headers.tenantToken !== null) {
+        await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [id, this.box.seal(headers.tenantToken, tenantTokenAad(id))]);
+      }
+      if (headers.source === 'park') await this.park.markCreated(manager, id, headers);
       // One statement with six array parameters, whatever the number of steps. TypeORM's insert built one
       // parameter per value; replacing it took POST /api/v1/provision (small office) from 183 to 241 req/s
       // on PostgreSQL in bench/http.bench.ts.
@@ -303,7 +311,7 @@ export class OrdersService {
       }
       const error: OrderError = { code: 'CANCELLED', message: 'the order was cancelled', step: null };
       await manager.query(
-        `UPDATE orders SET status = 'FAILED', error = $2::jsonb, finished_at = now(), tenant_token_sealed = NULL,
+        `UPDATE orders SET status = 'FAILED', error = $2::jsonb, finished_at = now(), tenant_token_sealed = NULL, master_token_sealed = NULL,
                            locked_by = NULL, locked_until = NULL, current_step = NULL
           WHERE id = $1`,
         [order.id, JSON.stringify(error)],
@@ -326,7 +334,7 @@ export class OrdersService {
    * replaces the stored one; without one, the stored token is used, and when it was erased (the order
    * was cancelled, or Xelion rejected it) the header is required.
    */
-  async retry(caller: Caller, id: number, newToken: string | undefined): Promise<OrderDto> {
+  async retry(caller: Caller, id: number, newToken: string | undefined, newMasterToken?: string): Promise<OrderDto> {
     const maxUnfinished = this.settings.limits.maxUnfinishedOrders;
     const order = await this.dataSource.transaction(async (manager) => {
       // The quota scope's row is locked before the order's, in the order create takes them.
@@ -344,7 +352,11 @@ export class OrdersService {
       }
       await this.assertServerAllowed(order.organizationId, order.tenantServerUrl, manager);
       if (maxUnfinished > 0) await this.checkUnfinished(manager, scope, order.id);
-      if (newToken !== undefined) {
+      if (order.tenantSource === 'park') {
+        await this.park.prepareRetry(manager, order, { tenantToken: newToken, masterToken: newMasterToken });
+      } else if (newMasterToken !== undefined) {
+        throw ParkOrders.notForTokenOrders(order.id);
+      } else if (newToken !== undefined) {
         await manager.query(`UPDATE orders SET tenant_token_sealed = $2 WHERE id = $1`, [order.id, this.box.seal(newToken, tenantTokenAad(order.id))]);
       } else {
         const [{ present }]: { present: boolean }[] = await manager.query(

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import type { StepError } from '../orders/order-step.entity.js';
 import { OrderTransitions } from '../orders/order-transitions.js';
-import type { OrderError, OrderResult, OrderStatus } from '../orders/order.entity.js';
+import type { OrderError, OrderResult, OrderStatus, TenantSource } from '../orders/order.entity.js';
 import { LeaseLostError } from './step-errors.js';
 
 export interface ClaimedOrder {
@@ -15,6 +15,8 @@ export interface ClaimedOrder {
   callbackUrl: string | null;
   configuration: unknown;
   tokenSealed: string | null;
+  /** `park`: the order takes its tenant from a park in its first step (docs/provisioning.md, "Park orders"). */
+  tenantSource: TenantSource;
   /** Who held the lease before this claim, when the order was taken over from a dead instance. */
   takenOverFrom: string | null;
   previousStatus: OrderStatus;
@@ -73,6 +75,7 @@ interface ClaimRow {
   callback_url: string | null;
   configuration: unknown;
   tenant_token_sealed: string | null;
+  tenant_source: TenantSource;
   previous_status: OrderStatus;
   previous_locked_by: string | null;
   grp: number;
@@ -137,7 +140,7 @@ export class OrderJournal {
            FROM due
           WHERE o.id = due.id
          RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
-                   o.tenant_token_sealed, due.previous_status, due.previous_locked_by, due.grp`,
+                   o.tenant_token_sealed, o.tenant_source, due.previous_status, due.previous_locked_by, due.grp`,
         [me, limit, this.lease, [...held.keys()], [...held.values()], this.settings.executor.maxPerOrganization, [...running]],
       ));
       for (const row of rows) {
@@ -160,6 +163,7 @@ export class OrderJournal {
           callbackUrl: row.callback_url,
           configuration: row.configuration,
           tokenSealed: row.tenant_token_sealed,
+          tenantSource: row.tenant_source,
           previousStatus: row.previous_status,
           group: Number(row.grp),
           takenOverFrom: row.previous_status === 'IN_PROGRESS' ? (row.previous_locked_by ?? 'a released lease') : null,
@@ -265,7 +269,7 @@ export class OrderJournal {
   }
 
   /**
-   * The step and the order FAILED. The token is erased when Xelion rejected it (it is worthless);
+   * The step and the order FAILED. The token (and a park order's master token) is erased when Xelion rejected it (it is worthless);
    * otherwise it is kept, sealed, so that the order can be retried without sending it again
    * (docs/provisioning.md, "The tenant token").
    */
@@ -289,7 +293,8 @@ export class OrderJournal {
       await manager.query(`UPDATE order_steps SET status = 'PENDING' WHERE order_id = $1 AND status = 'RUNNING'`, [order.id]);
       await manager.query(
         `UPDATE orders SET status = 'FAILED', error = $2::jsonb, result = $3::jsonb, finished_at = now(), locked_by = NULL, locked_until = NULL,
-                tenant_token_sealed = CASE WHEN $4 THEN NULL ELSE tenant_token_sealed END
+                tenant_token_sealed = CASE WHEN $4 THEN NULL ELSE tenant_token_sealed END,
+                master_token_sealed = CASE WHEN $4 THEN NULL ELSE master_token_sealed END
           WHERE id = $1`,
         [order.id, JSON.stringify(failure), JSON.stringify(result), eraseToken],
       );
@@ -304,13 +309,13 @@ export class OrderJournal {
     });
   }
 
-  /** COMPLETED: the token is erased, the lease given up. */
+  /** COMPLETED: the tokens are erased, the lease given up. */
   async completeOrder(me: string, order: ClaimedOrder, result: OrderResult): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       await this.fence(manager, order.id, me);
       await manager.query(
         `UPDATE orders SET status = 'COMPLETED', finished_at = now(), current_step = NULL, result = $2::jsonb, error = NULL,
-                tenant_token_sealed = NULL, locked_by = NULL, locked_until = NULL,
+                tenant_token_sealed = NULL, master_token_sealed = NULL, locked_by = NULL, locked_until = NULL,
                 progress_done = (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE')
           WHERE id = $1`,
         [order.id, JSON.stringify(result)],

@@ -6,6 +6,9 @@ import { ExecutorService } from './executor.service.js';
 import { ExternalServicesFactory } from './external-services.js';
 import { OrderJournal } from './order-journal.js';
 import { OrderRunner } from './order-runner.js';
+import { ParkGatewayFactory } from './park-gateway.js';
+import { ParkTenants } from './park-tenant.js';
+import { XelionParkGatewayFactory } from './xelion-park-gateway.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 import { XelionExternalServicesFactory } from './xelion-external-services.js';
 import { XelionTenantGatewayFactory } from './xelion-tenant-gateway.js';
@@ -21,6 +24,8 @@ import { XelionModule } from '../xelion/xelion.module.js';
     ExecutorService,
     OrderJournal,
     OrderRunner,
+    ParkTenants,
+    { provide: ParkGatewayFactory, useClass: XelionParkGatewayFactory },
     { provide: TenantGatewayFactory, useClass: XelionTenantGatewayFactory },
     { provide: ExternalServicesFactory, useClass: XelionExternalServicesFactory },
   ],

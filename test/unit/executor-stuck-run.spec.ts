@@ -17,6 +17,7 @@ describe('ExecutorService heartbeat', () => {
     callbackUrl: null,
     configuration: {},
     tokenSealed: null,
+    tenantSource: 'token',
     takenOverFrom: null,
     previousStatus: 'NOT_STARTED',
     group: 2,

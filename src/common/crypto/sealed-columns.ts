@@ -1,5 +1,5 @@
 import { CREDENTIAL_SEALED_COLUMN } from '../../credentials/credential.sealed-column.js';
-import { ORDER_TOKEN_SEALED_COLUMN } from '../../orders/order.sealed-column.js';
+import { ORDER_MASTER_TOKEN_SEALED_COLUMN, ORDER_TOKEN_SEALED_COLUMN } from '../../orders/order.sealed-column.js';
 import { WEBHOOK_SECRET_SEALED_COLUMNS } from '../../webhooks/webhook-secret.sealed-column.js';
 import type { SealedColumn } from './rewrap.js';
 
@@ -10,4 +10,4 @@ import type { SealedColumn } from './rewrap.js';
  * function (the same one it seals with) — and adds it here. A column whose table does not exist yet
  * in the database is skipped.
  */
-export const SEALED_COLUMNS: readonly SealedColumn[] = [CREDENTIAL_SEALED_COLUMN, ORDER_TOKEN_SEALED_COLUMN, ...WEBHOOK_SECRET_SEALED_COLUMNS];
+export const SEALED_COLUMNS: readonly SealedColumn[] = [CREDENTIAL_SEALED_COLUMN, ORDER_TOKEN_SEALED_COLUMN, ORDER_MASTER_TOKEN_SEALED_COLUMN, ...WEBHOOK_SECRET_SEALED_COLUMNS];
