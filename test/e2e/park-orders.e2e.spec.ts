@@ -190,6 +190,21 @@ describe('park orders', () => {
     expect(parkState().filter((t) => t.name === 'viewer-made')).toHaveLength(1);
   });
 
+  it('a master token the master tenant rejects: PARK_LOGIN_REJECTED, the token erased, a retry needs a new one', async () => {
+    const before = parkState();
+    const created = await provision(alpha, { 'Xelion-Tenant-Name': 'rejected-co', 'Xelion-Master-Token': 'master-session-long-expired' });
+    expect(created.status, created.text).toBe(201);
+    const order = await finished(alpha, created.body.id);
+    expect(order.error).toMatchObject({ code: 'PARK_LOGIN_REJECTED', step: 'tenant' });
+    expect(parkState()).toEqual(before);
+    const [row] = await app.dataSource.query(`SELECT master_token_sealed FROM orders WHERE id = $1`, [created.body.id]);
+    expect(row.master_token_sealed).toBeNull();
+    const bare = await app.request('POST', `/api/v1/orders/${created.body.id}/retry`, { key: alpha.key });
+    expect(bare.status, bare.text).toBe(400);
+    expect(bare.body.details[0].field).toBe('Xelion-Master-Token');
+    expect(app.logs()).not.toContain('master-session-long-expired');
+  });
+
   it("a name carried by a tenant this service did not take for the organization: TENANT_NAME_IN_USE, nothing touched", async () => {
     // Tenant 11 is in use as customer-a; this service never took it.
     const before = parkState();
