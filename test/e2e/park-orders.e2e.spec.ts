@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type RunningApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { ExecutorService } from '../../src/provisioning/executor.service.js';
+import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 import { defaultPark, type ParkSeed } from '../../tools/xelion-simulator/park.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
 import { startTestSimulator, type RunningSimulator } from '../support/simulator.js';
@@ -188,6 +189,38 @@ describe('park orders', () => {
     const done = await finished(alpha, created.body.id);
     expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
     expect(parkState().filter((t) => t.name === 'viewer-made')).toHaveLength(1);
+  });
+
+  it('a retry after a later step failed logs in to the taken tenant again, in a new user space, and takes no second tenant', async () => {
+    const withNumber = {
+      ...CONFIGURATION,
+      organization: { name: 'Park Office', centralPhoneNumber: { new: false, value: '+31152100000' } },
+      users: [{ ...CONFIGURATION.users[0], externalNumber: { new: false, value: '+31152100000' } }, CONFIGURATION.users[1]],
+    };
+    const created = await provision(beta, { 'Xelion-Tenant-Name': 'retry-co', 'Xelion-Master-Token': await masterToken() }, withNumber);
+    expect(created.status, created.text).toBe(201);
+    // The tenant has no trunk and beta has no sipTrunk.* credentials: the trunk step, the last, fails.
+    const failed = await finished(beta, created.body.id);
+    expect(failed.error).toMatchObject({ code: 'MISSING_CREDENTIAL', step: 'trunk' });
+    expect(parkCalls('POST /tenants/{id}/login')).toBe(1);
+    const trunk = Object.entries(simulatorCredentials(sim)).filter(([key]) => key.startsWith('sipTrunk.'));
+    for (const [key, value] of trunk) await putCredential(beta, key, value);
+    try {
+      const retried = await app.request('POST', `/api/v1/orders/${created.body.id}/retry`, { key: beta.key });
+      expect(retried.status, retried.text).toBe(200);
+      const done = await finished(beta, created.body.id);
+      expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+      expect(done.tenant.databaseId).toBe('12');
+      // The simulator refuses a second session in one user space (10005): the second login used a new one.
+      expect(parkCalls('POST /tenants/{id}/login')).toBe(2);
+      expect(parkCalls('PATCH /tenants/{id}')).toBe(1);
+      expect(parkState().filter((t) => t.name === 'retry-co')).toHaveLength(1);
+      expect(parkState().filter((t) => t.status === 'PRELOADED' && t.databaseId !== 10)).toHaveLength(2);
+      const [step] = (await app.request('GET', `/api/v1/orders/${created.body.id}/steps`, { key: beta.key })).body.data;
+      expect(step).toMatchObject({ kind: 'tenant', status: 'DONE', attempts: 2 });
+    } finally {
+      for (const [key] of trunk) await app.request('DELETE', `/api/v1/organizations/${beta.id}/credentials/${key}`, { key: beta.key });
+    }
   });
 
   it('a master token the master tenant rejects: PARK_LOGIN_REJECTED, the token erased, a retry needs a new one', async () => {
