@@ -23,7 +23,8 @@ const SRC_LAYERS = {
   metrics: ['config', 'common', 'xelion'],
   credentials: ['config', 'common', 'organizations'],
   webhooks: ['config', 'common', 'organizations', 'metrics'],
-  orders: ['config', 'common', 'configuration', 'organizations', 'webhooks', 'metrics'],
+  // Park orders check, when accepted or retried, that stored park.* credentials apply (credentials are below orders).
+  orders: ['config', 'common', 'configuration', 'organizations', 'credentials', 'webhooks', 'metrics'],
   provisioning: ['config', 'common', 'configuration', 'organizations', 'credentials', 'webhooks', 'orders', 'xelion', 'metrics'],
   // The schema's owner: every entity (entities.ts), the migrations, the root organization on a new
   // database. Features get their DataSource injected and never import it.

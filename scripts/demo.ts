@@ -2,6 +2,8 @@
  * `npm run demo`: the whole service on the embedded database and the Xelion simulator, in one process.
  * Submits examples/small-office.json, follows the order with a progress bar, prints what the tenant
  * now holds, and closes everything. Nothing is left running and nothing is kept on disk.
+ * `npm run demo -- --park`: the simulator is a multi-tenant server, and the order takes its tenant from
+ * the park with the stored park.* credentials (docs/provisioning.md, "Park orders").
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,11 +12,13 @@ import { join, resolve } from 'node:path';
 import { createWriteStream } from 'node:fs';
 import { createApp, type RunningApp } from '../src/app.js';
 import { loadSettings } from '../src/config/settings.js';
+import { defaultPark } from '../tools/xelion-simulator/park.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { api } from './support/api.js';
 
 const TENANT = 'demo';
+const PARK = process.argv.slice(2).includes('--park');
 const out = process.stdout;
 const tty = out.isTTY === true;
 
@@ -40,8 +44,13 @@ async function main(): Promise<number> {
   const logFile = join(dataDir, 'service.log');
   const logStream = createWriteStream(logFile);
   try {
-    sim = await startSimulator({ port: 0, tenants: [{ name: TENANT, tokens: [token] }], latencyMs: 5 });
-    out.write(`Xelion simulator   ${sim.url} (tenant "${TENANT}")\n`);
+    const park = PARK ? defaultPark() : null;
+    sim = await startSimulator({ port: 0, tenants: PARK ? [] : [{ name: TENANT, tokens: [token] }], park, latencyMs: 5 });
+    out.write(
+      PARK
+        ? `Xelion simulator   ${sim.url} (a park: ${park!.tenants.filter((t) => t.statusEnum === 'PRELOADED' && !t.isTemplate).length} preloaded tenants)\n`
+        : `Xelion simulator   ${sim.url} (tenant "${TENANT}")\n`,
+    );
     const settings = loadSettings({
       DATA_DIR: 'memory', // the embedded database in memory: nothing is kept
       ROOT_API_KEY: rootKey,
@@ -58,6 +67,11 @@ async function main(): Promise<number> {
     // The services beside Xelion, as the organization's credentials (the simulator plays them too).
     const me = await api(baseUrl, rootKey, 'GET', '/api/v1/organizations/me');
     const credentials = simulatorCredentials(sim);
+    if (PARK) {
+      // The master tenant's administrator, for the order to log in to the master tenant with.
+      const admin = park!.users.find((user) => user.administrator)!;
+      Object.assign(credentials, { 'park.userName': admin.userName, 'park.password': admin.password });
+    }
     for (const [key, value] of Object.entries(credentials)) {
       await api(baseUrl, rootKey, 'PUT', `/api/v1/organizations/${me.id}/credentials/${key}`, { value });
     }
@@ -66,9 +80,10 @@ async function main(): Promise<number> {
     const { id } = await api(baseUrl, rootKey, 'POST', '/api/v1/provision', configuration, {
       'Xelion-Server-Url': sim.url,
       'Xelion-Tenant-Name': TENANT,
-      'Xelion-Tenant-Token': token,
+      // A park order: no token; the stored park.* credentials log in to the master tenant.
+      ...(PARK ? { 'Xelion-Tenant-Licenses': 'user=25, phone=25' } : { 'Xelion-Tenant-Token': token }),
     });
-    out.write(`\nOrder ${id}: examples/small-office.json (${configuration.users.length} users, ${configuration.departments?.length ?? 0} departments)\n`);
+    out.write(`\nOrder ${id}: examples/small-office.json (${configuration.users.length} users, ${configuration.departments?.length ?? 0} departments)${PARK ? ', on a tenant taken from the park' : ''}\n`);
 
     let order;
     let lastLine = '';
@@ -89,6 +104,11 @@ async function main(): Promise<number> {
     }
     const state = sim.dump(TENANT) as Record<string, Record<string, unknown>[]>;
     const calls = sim.calls(TENANT);
+    if (PARK) {
+      const taken = [...sim.state.park!.tenants.values()].find((t) => t.subDatabaseName === TENANT)!;
+      const licenses = taken.licenseCounts.map((c) => `${c.name.replace(/^license\./, '')} ${c.max}`).join(', ');
+      out.write(`\nTaken from the park: tenant ${order.tenant.databaseId}, now "${taken.subDatabaseName}", ${taken.statusEnum}, licences ${licenses}\n`);
+    }
     out.write(`\nThe tenant "${TENANT}" now holds:\n`);
     out.write(`  organisation  ${state.organisations.map((o) => o.name).join(', ')}\n`);
     out.write(`  users         ${state.users.length}\n`);

@@ -69,6 +69,8 @@ app.post('/provision', async (request, reply) => {
   const caller = await authenticate(request, reply);
   if (!caller) return reply;
   const headers = parseProvisionHeaders(request.headers as Record<string, string>);
+  // The bare server measures token orders only.
+  if (headers.tenantToken === null) return reply.code(400).send({ message: 'Xelion-Tenant-Token header is required' });
   const validation = await validator.validateAsync(request.body);
   if (!validation.valid) return reply.code(400).send({ errors: validation.errors });
   const configuration = validation.configuration as unknown as Configuration;

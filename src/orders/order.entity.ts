@@ -5,6 +5,16 @@ import type { OrderStatus } from '../webhooks/webhook.types.js';
 
 export { ORDER_STATUSES, type OrderStatus } from '../webhooks/webhook.types.js';
 
+/**
+ * Where an order's tenant comes from (docs/provisioning.md, "Park orders"): `token` — the caller sent
+ * the tenant's session token; `park` — the order takes a tenant from the park of a multi-tenant server.
+ */
+export const TENANT_SOURCES = ['token', 'park'] as const;
+export type TenantSource = (typeof TENANT_SOURCES)[number];
+
+/** Licence counts a park order sets on its tenant, by licence name (`{ user: 25, phone: 25 }`). */
+export type TenantLicenses = Record<string, number>;
+
 /** Why an order failed, as shown in `GET /orders/:id` (`error { code, message, step }`). */
 export interface OrderError {
   code: string;
@@ -58,6 +68,24 @@ export class Order {
 
   @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
   callbackUrl: string | null;
+
+  @Column({ name: 'tenant_source', type: 'varchar', length: 8, default: 'token' })
+  tenantSource: TenantSource;
+
+  /** A park order's tenant (its databaseId on the master tenant), once the order has chosen it. */
+  @Column({ name: 'tenant_database_id', type: 'varchar', length: 64, nullable: true })
+  tenantDatabaseId: string | null;
+
+  /** The licence counts a park order sets; null for other orders, or when none were asked for. */
+  @Column({ name: 'tenant_licenses', type: 'jsonb', nullable: true })
+  tenantLicenses: TenantLicenses | null;
+
+  /**
+   * A park order's SecretBox-sealed master-tenant session token (Xelion-Master-Token); NULL when the
+   * order uses stored park.* credentials, and once erased, like the tenant token.
+   */
+  @Column({ name: 'master_token_sealed', type: 'text', nullable: true, select: false })
+  masterTokenSealed: string | null;
 
   /** The normalised configuration (the validator's output). */
   @Column({ type: 'jsonb' })

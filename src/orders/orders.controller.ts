@@ -6,7 +6,7 @@ import { ErrorResponse } from '../common/http/error-response.js';
 import { IdParam } from '../common/http/id.pipe.js';
 import { ListOrdersQuery, OrderDto, OrderPageDto, OrderStepListDto } from './dto/order.dto.js';
 import { OrdersService } from './orders.service.js';
-import { HEADER, parseTenantToken, type RawHeaders } from './provision-headers.js';
+import { HEADER, parseMasterToken, parseTenantToken, type RawHeaders } from './provision-headers.js';
 import { RetryAfterInterceptor } from './retry-after.interceptor.js';
 
 @ApiTags('orders')
@@ -48,12 +48,13 @@ export class OrdersController {
   @Post('orders/:id/retry')
   @HttpCode(200)
   @ApiOperation({ operationId: 'retryOrder', summary: 'Retry a FAILED order from its first unfinished step' })
-  @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased" })
+  @ApiHeader({ name: HEADER.tenantToken, required: false, description: "Replaces the order's tenant token; required when it was erased (not for park orders)" })
+  @ApiHeader({ name: HEADER.masterToken, required: false, description: "A park order: replaces its master token; required when it was erased and no stored park.* credentials apply" })
   @ApiOkResponse({ type: OrderDto })
   @ApiConflictResponse({ type: ErrorResponse, description: "The order is not FAILED, or its organization (or an ancestor) is disabled" })
   @ApiBadRequestResponse({ type: ErrorResponse, description: "The order's Xelion-Server-Url is no longer allowed (allowedServerHosts), or a token is needed" })
   @UseInterceptors(RetryAfterInterceptor)
   retry(@CurrentCaller() caller: Caller, @IdParam('id') id: number, @Headers() headers: RawHeaders): Promise<OrderDto> {
-    return this.orders.retry(caller, id, parseTenantToken(headers, false));
+    return this.orders.retry(caller, id, parseTenantToken(headers, false), parseMasterToken(headers));
   }
 }

@@ -7,7 +7,7 @@ import { modify } from '../common/database/affected.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, paginate, type Page } from '../common/http/pagination.js';
 import type { ListOrdersQuery } from './dto/order.dto.js';
 import { OrderStep, type StepError } from './order-step.entity.js';
-import { Order, type OrderError, type OrderResult, type OrderStatus } from './order.entity.js';
+import { Order, type OrderError, type OrderResult, type OrderStatus, type TenantSource } from './order.entity.js';
 
 /** A new order's row (status NOT_STARTED). */
 export interface NewOrderRow {
@@ -45,6 +45,7 @@ export interface StatusColumns {
   releaseLease: boolean;
   clearCurrentStep: boolean;
   clearNextRun: boolean;
+  /** The sealed tokens (the tenant token, and a park order's master token) are erased. */
   eraseToken: boolean;
   /** progress_done recounted from the DONE steps. */
   countProgress: boolean;
@@ -62,6 +63,7 @@ export interface ClaimRow {
   configuration: unknown;
   tenant_token_sealed: string | null;
   plan_hash: string | null;
+  tenant_source: TenantSource;
   previous_status: OrderStatus;
   previous_locked_by: string | null;
   grp: number;
@@ -291,6 +293,7 @@ export class OrdersRepository {
               current_step = CASE WHEN $9 THEN NULL ELSE current_step END,
               next_run_at = CASE WHEN $10 THEN NULL ELSE next_run_at END,
               tenant_token_sealed = CASE WHEN $11 THEN NULL ELSE tenant_token_sealed END,
+              master_token_sealed = CASE WHEN $11 THEN NULL ELSE master_token_sealed END,
               progress_done = CASE WHEN $12 THEN (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE') ELSE progress_done END
         WHERE id = $1 AND status = $2`,
       [
@@ -346,7 +349,7 @@ export class OrdersRepository {
            FROM due
           WHERE o.id = due.id
          RETURNING o.id, o.organization_id, o.tenant_server_url, o.tenant_name, o.callback_url, o.configuration,
-                   o.tenant_token_sealed, o.plan_hash, due.previous_status, due.previous_locked_by, due.grp`,
+                   o.tenant_token_sealed, o.plan_hash, o.tenant_source, due.previous_status, due.previous_locked_by, due.grp`,
         [me, limits.limit, limits.leaseSeconds, [...limits.held.keys()], [...limits.held.values()], limits.maxPerGroup, [...limits.running]],
     );
     return rows.sort((a, b) => a.id - b.id);

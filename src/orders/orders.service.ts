@@ -12,6 +12,7 @@ import { OrderLifecycle } from './order-lifecycle.js';
 import { Order } from './order.entity.js';
 import { tenantTokenAad } from './order.sealed-column.js';
 import { OrdersRepository } from './orders.repository.js';
+import { ParkOrders } from './park-orders.js';
 import { HEADER } from './provision-headers.js';
 
 export function orderNotFound(id: number): NotFoundException {
@@ -30,6 +31,7 @@ export class OrdersService {
     private readonly lifecycle: OrderLifecycle,
     private readonly admission: OrderAdmission,
     private readonly organizations: OrganizationsService,
+    private readonly park: ParkOrders,
   ) {}
 
   async findInScope(caller: Caller, id: number, manager: EntityManager = this.dataSource.manager, lock = false): Promise<Order> {
@@ -77,7 +79,7 @@ export class OrdersService {
    * replaces the stored one; without one, the stored token is used, and when it was erased (the order
    * was cancelled, or Xelion rejected it) the header is required.
    */
-  async retry(caller: Caller, id: number, newToken: string | undefined): Promise<OrderDto> {
+  async retry(caller: Caller, id: number, newToken: string | undefined, newMasterToken?: string): Promise<OrderDto> {
     const order = await this.dataSource.transaction(async (manager) => {
       // The quota scope's row is locked before the order's, in the order creation takes them.
       const seen = await this.findInScope(caller, id, manager);
@@ -94,7 +96,11 @@ export class OrdersService {
       }
       await this.admission.assertServerAllowed(order.organizationId, order.tenantServerUrl, manager);
       await this.admission.checkQuota(manager, scope, order.id);
-      if (newToken !== undefined) {
+      if (order.tenantSource === 'park') {
+        await this.park.prepareRetry(manager, order, { tenantToken: newToken, masterToken: newMasterToken });
+      } else if (newMasterToken !== undefined) {
+        throw ParkOrders.notForTokenOrders(order.id);
+      } else if (newToken !== undefined) {
         await this.orders.storeSealedToken(manager, order.id, this.box.seal(newToken, tenantTokenAad(order.id)));
       } else if (!(await this.orders.hasSealedToken(manager, order.id))) {
         const message = `${HEADER.tenantToken} header is required: the token of order ${id} was erased when it ${order.error?.code === 'CANCELLED' ? 'was cancelled' : 'was rejected'}`;

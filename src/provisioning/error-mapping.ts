@@ -1,8 +1,9 @@
 import { MissingCredentialError } from '../credentials/credentials.service.js';
 import { UnsafeUrlError } from '../common/http/url-safety.js';
 import { NumberProviderError, RedirectionError } from '../xelion/external/external-service.error.js';
+import { XelionMasterLoginError, XelionMasterRefusedError } from '../xelion/xelion-master.client.js';
 import { XelionAuthError, XelionError, XelionListTooLargeError, XelionTimeoutError } from '../xelion/xelion.errors.js';
-import { StepFailure, TENANT_TOKEN_REJECTED, TENANT_TOKEN_REJECTED_MESSAGE } from './step-errors.js';
+import { PARK_ACCESS_REFUSED, PARK_LOGIN_REJECTED, StepFailure, TENANT_TOKEN_REJECTED, TENANT_TOKEN_REJECTED_MESSAGE } from './step-errors.js';
 
 /** A step's failure, decided: what the order shows, and whether trying the step again may help. */
 export interface Classified {
@@ -30,6 +31,18 @@ export function classifyError(error: unknown): Classified {
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof XelionAuthError) {
     return { code: TENANT_TOKEN_REJECTED, message: TENANT_TOKEN_REJECTED_MESSAGE, retryable: false, ...(error.errorCode !== undefined ? { xelionErrorCode: error.errorCode } : {}) };
+  }
+  const xelionCode = (code: number | undefined) => (code !== undefined ? { xelionErrorCode: code } : {});
+  if (error instanceof XelionMasterLoginError) {
+    return {
+      code: PARK_LOGIN_REJECTED,
+      message: 'the master tenant rejected the Xelion-Master-Token or the stored park.* user name and password; retry with a new Xelion-Master-Token or corrected credentials',
+      retryable: false,
+      ...xelionCode(error.errorCode),
+    };
+  }
+  if (error instanceof XelionMasterRefusedError) {
+    return { code: PARK_ACCESS_REFUSED, message: `the master tenant refused the request${error.errorCode !== undefined ? ` (errorCode ${error.errorCode})` : ''}: ${message}`, retryable: false, ...xelionCode(error.errorCode) };
   }
   if (error instanceof XelionTimeoutError) {
     return { code: 'XELION_TIMEOUT', message: `Xelion did not answer in time: ${message}`, retryable: true, timedOut: true };

@@ -25,6 +25,8 @@ export interface PhoneRegistration {
 /** The credential groups the steps of a kind use; `required`: the step cannot do without the group. */
 export const STEP_CREDENTIAL_GROUPS: Partial<Record<StepKind, { group: CredentialGroupName; required: boolean }>> = {
   numbers: { group: 'numbers', required: true },
+  // A park order without Xelion-Master-Token logs in to the master tenant with park.*.
+  tenant: { group: 'park', required: false },
   // Only when the tenant has no trunk yet; the redirection registration is skipped without a group.
   trunk: { group: 'sipTrunk', required: false },
   phones: { group: 'redirection', required: false },

@@ -12,6 +12,7 @@ import { ConfigurationValidator } from '../configuration/configuration.validator
 import { OrderAdmission } from '../orders/order-admission.js';
 import { tenantTokenAad } from '../orders/order.sealed-column.js';
 import { OrdersRepository } from '../orders/orders.repository.js';
+import { ParkOrders } from '../orders/park-orders.js';
 import { HEADER, type ProvisionHeaders } from '../orders/provision-headers.js';
 import type { Configuration } from '../configuration/configuration.types.js';
 import { planSteps } from './provisioning-plan.js';
@@ -43,6 +44,8 @@ export function requestHash(headers: ProvisionHeaders, body: unknown): string {
     callbackUrl: headers.callbackUrl,
     // Only when given, so that the hashes of requests without If-Match stay what they were.
     ...(headers.planHash ? { planHash: headers.planHash } : {}),
+    // A park order's key is bound to its being a park order and to its licences too.
+    ...(headers.source === 'park' ? { park: { licenses: headers.licenses } } : {}),
   };
   return createHash('sha256').update(canonicalJson(bound)).digest('hex');
 }
@@ -69,10 +72,12 @@ export class OrderIntake {
     private readonly validator: ConfigurationValidator,
     private readonly orders: OrdersRepository,
     private readonly admission: OrderAdmission,
+    private readonly park: ParkOrders,
   ) {}
 
   /** POST /api/v1/provision, once the headers' syntax has been checked. */
   async create(caller: Caller, headers: ProvisionHeaders, body: unknown): Promise<CreatedOrder> {
+    await this.park.checkAccess(caller.organizationId, headers);
     const validation = await this.validator.validateAsync(body);
     if (!validation.valid) throw invalidConfiguration(validation.errors);
     const configuration: Configuration = validation.configuration;
@@ -80,7 +85,7 @@ export class OrderIntake {
     if (headers.callbackUrl) await this.assertSafe(HEADER.callbackUrl, headers.callbackUrl);
 
     const hash = headers.idempotencyKey ? requestHash(headers, body) : null;
-    const steps = planSteps(configuration);
+    const steps = planSteps(configuration, { park: headers.source === 'park' });
     const scope = this.admission.quotaScope({ id: caller.organizationId, ancestorIds: caller.ancestorIds });
     const result = await this.dataSource.transaction(async (manager) => {
       await this.admission.lockQuota(manager, scope);
@@ -112,7 +117,8 @@ export class OrderIntake {
       // Counted after the insert (a repeated Idempotency-Key above still answers at the limit).
       await this.admission.checkQuota(manager, scope, id);
       // The order id is part of the AAD, so the token is sealed once the id is known, in the same transaction.
-      await this.orders.storeSealedToken(manager, id, this.box.seal(headers.tenantToken, tenantTokenAad(id)));
+      if (headers.tenantToken !== null) await this.orders.storeSealedToken(manager, id, this.box.seal(headers.tenantToken, tenantTokenAad(id)));
+      if (headers.source === 'park') await this.park.markCreated(manager, id, headers);
       await this.orders.insertSteps(manager, id, steps);
       return { id, created: true };
     });

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { OrderLifecycle } from '../orders/order-lifecycle.js';
 import type { StepError } from '../orders/order-step.entity.js';
-import type { OrderError, OrderResult, OrderStatus } from '../orders/order.entity.js';
+import type { OrderError, OrderResult, OrderStatus, TenantSource } from '../orders/order.entity.js';
 import { OrdersRepository, type JournalStepRow } from '../orders/orders.repository.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import { LeaseLostError } from './step-errors.js';
@@ -19,6 +19,8 @@ export interface ClaimedOrder {
   tokenSealed: string | null;
   /** The plan the order must apply exactly (If-Match), or null. */
   planHash: string | null;
+  /** `park`: the order takes its tenant from a park in its first step (docs/provisioning.md, "Park orders"). */
+  tenantSource: TenantSource;
   /** Who held the lease before this claim, when the order was taken over from a dead instance. */
   takenOverFrom: string | null;
   previousStatus: OrderStatus;
@@ -82,6 +84,7 @@ export class OrderJournal {
       configuration: row.configuration,
       tokenSealed: row.tenant_token_sealed,
       planHash: row.plan_hash,
+      tenantSource: row.tenant_source,
       previousStatus: row.previous_status,
       group: Number(row.grp),
       takenOverFrom: row.previous_status === 'IN_PROGRESS' ? (row.previous_locked_by ?? 'a released lease') : null,
@@ -128,7 +131,7 @@ export class OrderJournal {
   }
 
   /**
-   * The step and the order FAILED. The token is erased when Xelion rejected it (it is worthless);
+   * The step and the order FAILED. The token (and a park order's master token) is erased when Xelion rejected it (it is worthless);
    * otherwise it is kept, sealed, so that the order can be retried without sending it again
    * (docs/provisioning.md, "The tenant token").
    */

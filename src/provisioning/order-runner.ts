@@ -13,9 +13,10 @@ import { OrderJournal, type ClaimedOrder, type JournalStep } from './order-journ
 import { summarize } from './order-result.js';
 import { stepDependencies, type StepKind } from './provisioning-plan.js';
 import type { JournalView, StepContext, StepOutput, StepOutputs } from './step-context.js';
-import { DrainingError, LeaseLostError, ORGANIZATION_DISABLED, TENANT_TOKEN_REJECTED } from './step-errors.js';
+import { ParkTenants, type ParkStepAccess } from './park-tenant.js';
+import { DrainingError, LeaseLostError, ORGANIZATION_DISABLED, PARK_LOGIN_REJECTED, StepFailure, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
-import { TenantGatewayFactory } from './tenant-gateway.js';
+import { TenantGatewayFactory, type TenantGateway } from './tenant-gateway.js';
 
 /** How the executor steers one run from outside. */
 export interface RunControl {
@@ -87,6 +88,7 @@ export class OrderRunner {
     private readonly services: ExternalServicesFactory,
     @Inject(SETTINGS) private readonly settings: RuntimeSettings,
     private readonly metrics: MetricsService,
+    private readonly parkTenants: ParkTenants,
   ) {}
 
   async run(me: string, order: ClaimedOrder, control: RunControl): Promise<RunOutcome> {
@@ -110,8 +112,13 @@ export class OrderRunner {
       await active();
       const services = this.services.forOrder(order);
       await checkCredentials(services, steps.filter((step) => !outputs.has(step.seq)));
-      const token = this.openToken(order);
-      const tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control) });
+      let tenant: TenantGateway | undefined;
+      const useToken = (token: string) => {
+        tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control) });
+      };
+      // A park order gets its tenant token from its `tenant` step (docs/provisioning.md, "Park orders").
+      const park = await this.parkAccess(me, order, services, control, useToken);
+      if (!park || order.tokenSealed) useToken(this.openToken(order));
       const journal = journalView(steps, outputs);
       const configuration = order.configuration as Configuration;
       await this.runSteps(steps, stepDependencies(steps, configuration), outputs, writer, order, control, active, (step, attempt) => ({
@@ -120,7 +127,11 @@ export class OrderRunner {
         step: { seq: step.seq, kind: step.kind as StepKind, subject: step.subject, name: step.name, attempt },
         firstAttempt: attempt === 1,
         journal,
-        tenant,
+        get tenant(): TenantGateway {
+          if (!tenant) throw new StepFailure('INTERNAL_ERROR', 'the park order has no tenant session: its tenant step has not run');
+          return tenant;
+        },
+        park,
         services,
       }));
       if (!holdsLease(control)) throw new LeaseLostError(order.id);
@@ -149,6 +160,17 @@ export class OrderRunner {
       }
       throw error;
     }
+  }
+
+  private async parkAccess(
+    me: string,
+    order: ClaimedOrder,
+    services: ExternalServices,
+    control: RunControl,
+    useToken: (token: string) => void,
+  ): Promise<ParkStepAccess | undefined> {
+    if (order.tenantSource !== 'park') return undefined;
+    return this.parkTenants.forRun(me, order, services, () => holdsLease(control), useToken);
   }
 
   private openToken(order: ClaimedOrder): string {
@@ -255,7 +277,8 @@ export class OrderRunner {
         throw new OrderFailed(
           { code: classified.code, message: classified.message, step: step.name, ...(classified.xelionErrorCode !== undefined ? { xelionErrorCode: classified.xelionErrorCode } : {}) },
           { seq: step.seq, error: stepError(classified) },
-          classified.code === TENANT_TOKEN_REJECTED,
+          // A rejected token is worthless: erased (a park order's master token too, when the master tenant refused it).
+          classified.code === TENANT_TOKEN_REJECTED || classified.code === PARK_LOGIN_REJECTED,
         );
       }
       if (!holdsLease(control)) throw new LeaseLostError(order.id);

@@ -61,7 +61,15 @@ export class ProvisionController {
   })
   @ApiHeader({ name: HEADER.serverUrl, required: true, example: 'https://my.server.xelion.com' })
   @ApiHeader({ name: HEADER.tenantName, required: true, example: 'pbx1' })
-  @ApiHeader({ name: HEADER.tenantToken, required: true, description: 'A session token of the tenant; stored encrypted, erased when the order ends, never returned' })
+  @ApiHeader({ name: HEADER.tenantToken, required: false, description: 'A session token of the tenant; stored encrypted, erased when the order ends, never returned. Required unless the order is a park order' })
+  @ApiHeader({
+    name: HEADER.masterToken,
+    required: false,
+    description:
+      'A park order: a master-tenant session of a master administrator, instead of Xelion-Tenant-Token; the order takes a tenant from the park and names it ' +
+      'Xelion-Tenant-Name. Without either token, stored park.* credentials are used when they apply. Stored encrypted, erased when the order ends, never returned',
+  })
+  @ApiHeader({ name: HEADER.tenantLicenses, required: false, description: 'A park order: the licence counts the tenant gets', example: 'user=25, phone=25' })
   @ApiHeader({ name: HEADER.callbackUrl, required: false, description: 'Where status changes are POSTed' })
   @ApiHeader({ name: HEADER.idempotencyKey, required: false, description: 'The same key and request within 24 hours returns the same order (200)' })
   @ApiHeader({
@@ -76,7 +84,7 @@ export class ProvisionController {
   @ApiBadRequestResponse({
     type: ErrorResponse,
     description:
-      'A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (every problem in `errors`)',
+      'A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it; tenant headers that do not go together), or an invalid configuration (every problem in `errors`)',
   })
   @ApiUnprocessableEntityResponse({ type: ErrorResponse, description: 'The Idempotency-Key was used for another request' })
   @UseInterceptors(RetryAfterInterceptor)

@@ -7,6 +7,8 @@ import type { Configuration, ExternalNumber } from '../configuration/configurati
  * (`stepDependencies`), so that the per-tenant Xelion slots stay busy across stage boundaries. A
  * retried or taken-over order continues with its unfinished steps.
  *
+ *     tenant                         park orders only, before everything (the others' stages one later):
+ *                                    a tenant taken from the park, named, licensed, started, logged in to
  *   0 preflight                      server reachable, token accepted
  *   1 numbers                        new numbers reserved at the number provider (only if any;
  *                                    before the organization, whose central number may be new)
@@ -20,6 +22,7 @@ import type { Configuration, ExternalNumber } from '../configuration/configurati
  *   6 trunk                          SIP trunk, external numbers and default caller number (only if any)
  */
 export type StepKind =
+  | 'tenant'
   | 'preflight'
   | 'organization'
   | 'numbers'
@@ -47,9 +50,12 @@ export function allExternalNumbers(configuration: Configuration): ExternalNumber
   ];
 }
 
-export function planSteps(configuration: Configuration): PlannedStep[] {
+/** `park`: the order takes its tenant from a park first (docs/provisioning.md, "Park orders"). */
+export function planSteps(configuration: Configuration, options: { park?: boolean } = {}): PlannedStep[] {
   const steps: Omit<PlannedStep, 'seq'>[] = [];
-  const add = (stage: number, kind: StepKind, subject: string | null, name: string) => steps.push({ stage, kind, subject, name });
+  const shift = options.park ? 1 : 0;
+  const add = (stage: number, kind: StepKind, subject: string | null, name: string) => steps.push({ stage: stage + shift, kind, subject, name });
+  if (options.park) steps.push({ stage: 0, kind: 'tenant', subject: null, name: 'tenant' });
   const numbers = allExternalNumbers(configuration);
   const withOpeningHours = configuration.departments.some((department) => department.openingHours);
 
@@ -105,8 +111,11 @@ export function stepDependencies(steps: StepRef[], configuration: Configuration)
   for (const step of steps) {
     let wanted: (number | undefined)[];
     switch (step.kind as StepKind) {
-      case 'preflight':
+      case 'tenant':
         wanted = [];
+        break;
+      case 'preflight':
+        wanted = [seqOf('tenant')];
         break;
       case 'numbers':
         wanted = [seqOf('preflight')];

@@ -11,6 +11,9 @@ import { OrderJournal } from './order-journal.js';
 import { OrderRunner } from './order-runner.js';
 import { PlanService } from './plan/plan.service.js';
 import { ProvisionController } from './provision.controller.js';
+import { ParkGatewayFactory } from './park-gateway.js';
+import { ParkTenants } from './park-tenant.js';
+import { XelionParkGatewayFactory } from './xelion-park-gateway.js';
 import { TenantGatewayFactory } from './tenant-gateway.js';
 import { XelionExternalServicesFactory } from './xelion-external-services.js';
 import { XelionTenantGatewayFactory } from './xelion-tenant-gateway.js';
@@ -30,6 +33,8 @@ import { XelionModule } from '../xelion/xelion.module.js';
     ExecutorService,
     OrderJournal,
     OrderRunner,
+    ParkTenants,
+    { provide: ParkGatewayFactory, useClass: XelionParkGatewayFactory },
     { provide: TenantGatewayFactory, useClass: XelionTenantGatewayFactory },
     { provide: ExternalServicesFactory, useClass: XelionExternalServicesFactory },
   ],

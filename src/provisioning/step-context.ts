@@ -3,6 +3,7 @@ import type { ClaimedOrder } from './order-journal.js';
 import type { StepKind } from './provisioning-plan.js';
 import type { DayNightMode, TenantGateway } from './tenant-gateway.js';
 import type { ExternalServices } from './external-services.js';
+import type { ParkStepAccess } from './park-tenant.js';
 
 /** Counts of objects per kind (`person`, `user`, `phoneLine`, `phone`, `trunk`, `organisation`, …). */
 export type Counts = Record<string, number>;
@@ -28,6 +29,7 @@ export interface LineState {
  * and a retried or taken-over run, use the same objects) and what its dependents need, besides its report.
  */
 export interface StepOutputs {
+  tenant: StepReport & { tenant: { databaseId: string; name: string }; started: boolean };
   preflight: StepReport;
   numbers: StepReport & { allocations: Record<string, string> };
   organization: StepReport & { oids: { organisation: string } };
@@ -59,7 +61,10 @@ export interface StepContext {
    */
   firstAttempt: boolean;
   journal: JournalView;
+  /** The order's tenant; for a park order, available once its `tenant` step is done. */
   tenant: TenantGateway;
+  /** A park order's access to the park (its `tenant` step); undefined for other orders. */
+  park?: ParkStepAccess;
   services: ExternalServices;
 }
 

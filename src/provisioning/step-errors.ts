@@ -35,5 +35,10 @@ export class DrainingError extends Error {
 export const TENANT_TOKEN_REJECTED = 'TENANT_TOKEN_REJECTED';
 export const TENANT_TOKEN_REJECTED_MESSAGE = 'the tenant token was rejected';
 
+/** The master tenant refused the park order's master token, or the stored park.* login (docs/provisioning.md, "Park orders"). */
+export const PARK_LOGIN_REJECTED = 'PARK_LOGIN_REJECTED';
+/** The master tenant refused the session: not a master administrator's, or not the master tenant, or no park. */
+export const PARK_ACCESS_REFUSED = 'PARK_ACCESS_REFUSED';
+
 /** The order's organization or an ancestor was disabled: the order starts no further step. */
 export const ORGANIZATION_DISABLED = 'ORGANIZATION_DISABLED';

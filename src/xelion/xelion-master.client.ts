@@ -109,17 +109,32 @@ export class XelionMasterClient extends XelionTransport {
 
   /**
    * One `PATCH /tenants/{databaseId}`: the tenant gets `name` as its `commonName` and `subDatabaseName`,
-   * and each licence count asked for (`{ user: 25 }`) its maximum. A licence the tenant has no count of
-   * is refused before anything is sent.
+   * and each licence count asked for (`{ user: 25 }`) its maximum. Only what differs from `tenant` is
+   * sent (a started tenant's `subDatabaseName` cannot be replaced, even by the same value); nothing
+   * at all when nothing differs — the answer says whether a PATCH was sent. A licence the tenant has
+   * no count of is refused before anything is sent.
    */
-  async prepareTenant(tenant: ParkTenant, changes: { name: string; licenses?: Record<string, number> }): Promise<void> {
-    const patch = new XelionPatch().replace('/commonName', changes.name).replace('/subDatabaseName', changes.name);
+  async prepareTenant(tenant: ParkTenant, changes: { name: string; licenses?: Record<string, number> }): Promise<boolean> {
+    const patch = new XelionPatch();
+    let changed = false;
+    if (tenant.commonName !== changes.name) {
+      patch.replace('/commonName', changes.name);
+      changed = true;
+    }
+    if (tenant.name !== changes.name) {
+      patch.replace('/subDatabaseName', changes.name);
+      changed = true;
+    }
     for (const [name, max] of Object.entries(changes.licenses ?? {})) {
       const count = tenant.licenses.find((license) => license.name === name);
       if (!count) throw new XelionPermanentError(`tenant ${tenant.databaseId} has no "${name}" licence count (it has ${tenant.licenses.map((l) => l.name).join(', ') || 'none'})`);
+      if (count.max === max) continue;
       patch.replace(`/licenseCounts/${count.oid}/maxLicenses`, max);
+      changed = true;
     }
+    if (!changed) return false;
     await this.master(() => this.patch(`/tenants/${encodeURIComponent(tenant.databaseId)}`, patch));
+    return true;
   }
 
   /** `POST /tenants/{databaseId}/start`; a tenant that runs already (400 / 10062) is fine. */

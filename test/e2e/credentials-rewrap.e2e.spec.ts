@@ -99,8 +99,8 @@ describe('credential key rotation and rewrap', () => {
     const second = await rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS.columns, { batchSize: 5 });
     expect(second).toMatchObject({ resealed: 4, failed: 0, complete: true });
     expect(second.columns[0]).toEqual({ column: 'credentials.sealed_value', present: true, resealed: 4, failed: [] });
-    // This app holds no orders or webhook secrets: their columns have nothing to do.
-    expect(second.columns.slice(1).map((column) => column.resealed)).toEqual([0, 0, 0]);
+    // This app holds no orders or webhook secrets: their columns (tenant and master tokens, webhook secrets) have nothing to do.
+    expect(second.columns.slice(1).map((column) => column.resealed)).toEqual([0, 0, 0, 0]);
     expect(await kids()).toEqual(Array(12).fill(keyId(KEY_B)));
     expect(await rewrapSealedColumns(app.dataSource, rotated, SEALED_COLUMNS.columns)).toMatchObject({ resealed: 0, complete: true });
 

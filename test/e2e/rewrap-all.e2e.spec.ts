@@ -17,7 +17,7 @@ describe('rewrap of every sealed column', () => {
   });
   afterAll(() => app?.close());
 
-  it('re-seals credentials, tenant tokens and webhook secrets under the new key', async () => {
+  it('re-seals credentials, tenant tokens, master tokens and webhook secrets under the new key', async () => {
     const me = (await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).body;
     expect((await app.request('PUT', `/api/v1/organizations/${me.id}/credentials/numbers.apiKey`, { key: ROOT_KEY, body: { value: 'v' } })).status).toBe(204);
     const secret = await app.request('GET', `/api/v1/organizations/${me.id}/webhook-secret`, { key: ROOT_KEY });
@@ -28,6 +28,13 @@ describe('rewrap of every sealed column', () => {
       headers: ORDER_HEADERS,
     });
     expect(order.status).toBe(201);
+    const { 'xelion-tenant-token': _tenantToken, ...serverAndName } = ORDER_HEADERS;
+    const parkOrder = await app.request('POST', '/api/v1/provision', {
+      key: ROOT_KEY,
+      body: { version: 1, organization: { name: 'Rewrap park' } },
+      headers: { ...serverAndName, 'Xelion-Master-Token': 'rewrap-master-token' },
+    });
+    expect(parkOrder.status, parkOrder.text).toBe(201);
 
     const sealedValues = async () => {
       const values: { column: string; sealed: string; aad: string }[] = [];
@@ -41,11 +48,11 @@ describe('rewrap of every sealed column', () => {
       return values;
     };
     const before = await sealedValues();
-    expect(before.map((value) => value.column).sort()).toEqual(['credentials.sealed_value', 'orders.tenant_token_sealed', 'webhook_secrets.secret_sealed']);
+    expect(before.map((value) => value.column).sort()).toEqual(['credentials.sealed_value', 'orders.master_token_sealed', 'orders.tenant_token_sealed', 'webhook_secrets.secret_sealed']);
     expect(before.every((value) => value.sealed.split('.')[1] === keyId(KEY_A))).toBe(true);
 
     const result = await rewrapSealedColumns(app.dataSource, new SecretBox(KEY_B, [KEY_A]), SEALED_COLUMNS.columns);
-    expect(result).toMatchObject({ resealed: 3, failed: 0, complete: true });
+    expect(result).toMatchObject({ resealed: 4, failed: 0, complete: true });
 
     const after = await sealedValues();
     const onlyB = new SecretBox(KEY_B, []);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIGURATION_EXAMPLE } from '../../src/configuration/configuration.example.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
+import { defaultPark } from '../../tools/xelion-simulator/park.js';
 import { buildPackages, runXprov, startXprov } from '../support/packages.js';
 import { SIM_TENANT, SIM_TOKEN, startTestSimulator, type RunningSimulator } from '../support/simulator.js';
 import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
@@ -18,6 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'xprov-'));
 const CONFIG = join(dir, 'configuration.json');
 const INVALID = 'examples/invalid/field-formats.json';
 const outputs: string[] = [];
+let masterToken = 'no master token yet';
 
 async function xprov(args: string[], input?: string) {
   const run = await runXprov(args, { env, input });
@@ -37,7 +39,7 @@ function freePort(): Promise<number> {
 beforeAll(async () => {
   buildPackages();
   writeFileSync(CONFIG, JSON.stringify(CONFIGURATION_EXAMPLE));
-  sim = await startTestSimulator();
+  sim = await startTestSimulator({ park: defaultPark() });
   app = await startTestApp({ EXECUTOR_POLL_MS: '50', WEBHOOK_POLL_MS: '50' });
   env = { XPROV_URL: app.baseUrl, XPROV_API_KEY: ROOT_KEY };
   rootId = (await app.request('GET', '/api/v1/organizations/me', { key: ROOT_KEY })).body.id;
@@ -177,8 +179,24 @@ describe('xprov', () => {
     expect(retry.stdout).toMatch(/status:\s+COMPLETED/);
   });
 
+  it('a park order: provision --master-token --licenses takes a tenant from the park and provisions it', async () => {
+    const login = await fetch(`${sim.url}/api/v1/master/me/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userName: 'park-admin', password: 'park-admin-password', userSpace: 'xprov-test' }),
+    });
+    masterToken = ((await login.json()) as { authentication: string }).authentication;
+    const run = await xprov(['provision', CONFIG, '--server-url', sim.url, '--tenant', 'xprov-park', '--master-token', masterToken, '--licenses', 'user=9', '--wait', '--interval', '200']);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/status:\s+COMPLETED/);
+    const taken = [...sim.state.park!.tenants.values()].find((tenant) => tenant.subDatabaseName === 'xprov-park');
+    expect(taken).toMatchObject({ active: true, statusEnum: 'STARTED' });
+    expect(taken!.licenseCounts.find((count) => count.name === 'license.user')!.max).toBe(9);
+  });
+
   it('never prints a tenant token or a credential value', () => {
     const all = outputs.join('\n');
+    expect(all).not.toContain(masterToken);
     expect(all).not.toContain(SIM_TOKEN);
     expect(all).not.toContain('expired-token-123');
     expect(all).not.toContain(ROOT_KEY);

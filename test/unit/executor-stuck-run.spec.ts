@@ -18,6 +18,7 @@ describe('ExecutorService heartbeat', () => {
     configuration: {},
     tokenSealed: null,
     planHash: null,
+    tenantSource: 'token',
     takenOverFrom: null,
     previousStatus: 'NOT_STARTED',
     group: 2,

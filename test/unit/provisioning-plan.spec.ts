@@ -17,6 +17,21 @@ describe('planSteps', () => {
     ]);
   });
 
+  it('a park order: the tenant step first, every other step a stage later and after it', () => {
+    const configuration: Configuration = { version: 1, organization: { name: 'A' }, users: [user('a@x.example')], departments: [] };
+    const plan = planSteps(configuration, { park: true });
+    expect(plan.map((s) => [s.seq, s.stage, s.name])).toEqual([
+      [1, 0, 'tenant'],
+      [2, 1, 'preflight'],
+      [3, 3, 'organization'],
+      [4, 4, 'user a@x.example'],
+    ]);
+    const dependencies = stepDependencies(plan, configuration);
+    expect(dependencies.get(1)).toEqual([]);
+    expect(dependencies.get(2)).toEqual([1]);
+    expect(dependencies.get(4)).toEqual([2, 3]);
+  });
+
   it('numbers before the organization, users and the closed line together, phones/fallbacks/hours after departments, trunk last', () => {
     const configuration: Configuration = {
       version: 1,

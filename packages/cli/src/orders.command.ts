@@ -117,14 +117,18 @@ export function registerOrderCommands(program: Command, globals: () => GlobalOpt
     .description('retry a FAILED order from its first unfinished step')
     .argument('<id>', 'the order id', id)
     .option('--token <token>', "a new tenant token (needed when the order's token was rejected or erased)")
+    .option('--master-token <token>', "a park order: a new master-tenant session (needed when its master token was rejected or erased)")
     .option('--wait', 'follow the order to its end; exit 1 if it FAILED')
     .action(
-      act(async (orderId: number, flags: { token?: string; wait?: boolean }) => {
+      act(async (orderId: number, flags: { token?: string; masterToken?: string; wait?: boolean }) => {
         const options = globals();
         const client = clientFor(options);
         const order = unwrap(
           await client.POST('/api/v1/orders/{id}/retry', {
-            params: { path: { id: orderId }, header: flags.token ? { 'Xelion-Tenant-Token': flags.token } : {} },
+            params: {
+              path: { id: orderId },
+              header: { ...(flags.token ? { 'Xelion-Tenant-Token': flags.token } : {}), ...(flags.masterToken ? { 'Xelion-Master-Token': flags.masterToken } : {}) },
+            },
           }),
         );
         if (!flags.wait) {

@@ -41,7 +41,9 @@ export function registerProvisionCommands(program: Command, globals: Globals): v
     .argument('<file>', 'the configuration, a JSON file (- for stdin)')
     .requiredOption('--server-url <url>', "the Xelion server, e.g. https://my.server.xelion.com (Xelion-Server-Url)")
     .requiredOption('--tenant <name>', 'the tenant name on that server (Xelion-Tenant-Name)')
-    .requiredOption('--token <token>', "a session token of the tenant (Xelion-Tenant-Token); see the README's \"Getting a tenant token\"")
+    .option('--token <token>', "a session token of the tenant (Xelion-Tenant-Token); see the README's \"Getting a tenant token\"")
+    .option('--master-token <token>', 'a park order: a master-tenant session (Xelion-Master-Token) instead of --token; the order takes a tenant from the park and names it --tenant')
+    .option('--licenses <counts>', 'a park order: the licence counts the tenant gets (Xelion-Tenant-Licenses), e.g. "user=25, phone=25"')
     .option('--callback-url <url>', 'where status changes are POSTed (X-Callback-Url)')
     .option('--idempotency-key <key>', 'the same key and request within 24 hours returns the same order')
     .option('--wait', 'follow the order to its end with a progress bar on stderr; exit 1 if it FAILED')
@@ -58,7 +60,10 @@ export function registerProvisionCommands(program: Command, globals: Globals): v
             header: {
               'Xelion-Server-Url': flags.serverUrl,
               'Xelion-Tenant-Name': flags.tenant,
-              'Xelion-Tenant-Token': flags.token,
+              // Neither token: a park order with the organization's stored park.* credentials (the service says when none apply).
+              ...(flags.token ? { 'Xelion-Tenant-Token': flags.token } : {}),
+              ...(flags.masterToken ? { 'Xelion-Master-Token': flags.masterToken } : {}),
+              ...(flags.licenses ? { 'Xelion-Tenant-Licenses': flags.licenses } : {}),
               ...(flags.callbackUrl ? { 'X-Callback-Url': flags.callbackUrl } : {}),
               ...(flags.idempotencyKey ? { 'Idempotency-Key': flags.idempotencyKey } : {}),
             },
@@ -82,7 +87,9 @@ export function registerProvisionCommands(program: Command, globals: Globals): v
 interface ProvisionFlags {
   serverUrl: string;
   tenant: string;
-  token: string;
+  token?: string;
+  masterToken?: string;
+  licenses?: string;
   callbackUrl?: string;
   idempotencyKey?: string;
   wait?: boolean;
@@ -127,6 +134,9 @@ export function printOrderResult(order: Order): void {
     if (order.error.step) fields['failed step'] = order.error.step;
     if (order.error.code === 'TENANT_TOKEN_REJECTED' || order.error.code === 'TENANT_TOKEN_UNREADABLE') {
       fields.next = `xprov orders retry ${order.id} --token <a new tenant token>`;
+    }
+    if (order.error.code === 'PARK_LOGIN_REJECTED' || order.error.code === 'PARK_ACCESS_REFUSED') {
+      fields.next = `xprov orders retry ${order.id} --master-token <a master administrator's session>`;
     }
   }
   if (order.result) {

@@ -775,7 +775,7 @@ export interface components {
          * @description Why the order failed. TENANT_TOKEN_REJECTED and TENANT_TOKEN_UNREADABLE: retry with a new Xelion-Tenant-Token
          * @enum {string}
          */
-        OrderErrorCode: "CANCELLED" | "TENANT_TOKEN_REJECTED" | "TENANT_TOKEN_UNREADABLE" | "XELION_ERROR" | "XELION_UNAVAILABLE" | "XELION_TIMEOUT" | "XELION_LIST_TOO_LARGE" | "MISSING_CREDENTIAL" | "CREDENTIALS_CHANGED" | "UNSAFE_URL" | "ORGANIZATION_DISABLED" | "PHONE_IN_USE" | "NUMBER_PROVIDER_ERROR" | "NUMBER_PROVIDER_TIMEOUT" | "REDIRECTION_ERROR" | "REDIRECTION_TIMEOUT" | "INTERNAL_ERROR";
+        OrderErrorCode: "CANCELLED" | "TENANT_TOKEN_REJECTED" | "TENANT_TOKEN_UNREADABLE" | "XELION_ERROR" | "XELION_UNAVAILABLE" | "XELION_TIMEOUT" | "XELION_LIST_TOO_LARGE" | "MISSING_CREDENTIAL" | "CREDENTIALS_CHANGED" | "UNSAFE_URL" | "ORGANIZATION_DISABLED" | "PHONE_IN_USE" | "NO_TENANT_AVAILABLE" | "TENANT_NAME_IN_USE" | "PARK_ACCESS_REFUSED" | "PARK_LOGIN_REJECTED" | "LICENSE_UNKNOWN" | "NUMBER_PROVIDER_ERROR" | "NUMBER_PROVIDER_TIMEOUT" | "REDIRECTION_ERROR" | "REDIRECTION_TIMEOUT" | "INTERNAL_ERROR";
         OrderPage: {
             /** @description Newest first; items leave out `configuration` */
             data: components["schemas"]["Order"][];
@@ -909,10 +909,27 @@ export interface components {
         /** @enum {string} */
         OrderStepStatus: "PENDING" | "RUNNING" | "DONE" | "FAILED";
         OrderTenant: {
+            /**
+             * @description A park order: the tenant's databaseId on the master tenant, once the order has taken it
+             * @example 12
+             */
+            databaseId?: string | null;
+            /**
+             * @description A park order: the licence counts it sets (Xelion-Tenant-Licenses)
+             * @example {
+             *       "phone": 25,
+             *       "user": 25
+             *     }
+             */
+            licenses?: {
+                [key: string]: number;
+            } | null;
             /** @example pbx1 */
             name: string;
             /** @example https://my.server.xelion.com */
             serverUrl: string;
+            /** @description `token`: the tenant of the Xelion-Tenant-Token sent; `park`: a tenant the order takes from the park of a multi-tenant server */
+            source: components["schemas"]["TenantSource"];
         };
         Organization: {
             /**
@@ -992,6 +1009,11 @@ export interface components {
             /** @enum {string} */
             status: "pending";
         };
+        /**
+         * @description `token`: the tenant of the Xelion-Tenant-Token sent; `park`: a tenant the order takes from the park of a multi-tenant server
+         * @enum {string}
+         */
+        TenantSource: "token" | "park";
         UpdateOrganization: {
             /**
              * @description The Xelion servers the orders of this organization's subtree may target; each entry is an exact host name (letters, digits and "-" in dot-separated labels, ASCII/xn-- form), an IPv4 or IPv6 address, or "*." followed by a host name of at least two labels. Every list on the path to the root applies (a descendant can narrow, never widen). null: no list of its own. Inherited sipTrunk.* and park.* credentials are only sent to servers in their owner's list (docs/credentials.md).
@@ -1388,8 +1410,14 @@ export interface operations {
                      *           "startedAt": "2026-01-01T12:00:00.000Z",
                      *           "status": "NOT_STARTED",
                      *           "tenant": {
+                     *             "databaseId": "12",
+                     *             "licenses": {
+                     *               "phone": 25,
+                     *               "user": 25
+                     *             },
                      *             "name": "pbx1",
-                     *             "serverUrl": "https://my.server.xelion.com"
+                     *             "serverUrl": "https://my.server.xelion.com",
+                     *             "source": "token"
                      *           }
                      *         }
                      *       ],
@@ -1545,8 +1573,14 @@ export interface operations {
                      *       "startedAt": "2026-01-01T12:00:00.000Z",
                      *       "status": "NOT_STARTED",
                      *       "tenant": {
+                     *         "databaseId": "12",
+                     *         "licenses": {
+                     *           "phone": 25,
+                     *           "user": 25
+                     *         },
                      *         "name": "pbx1",
-                     *         "serverUrl": "https://my.server.xelion.com"
+                     *         "serverUrl": "https://my.server.xelion.com",
+                     *         "source": "token"
                      *       }
                      *     }
                      */
@@ -1700,8 +1734,14 @@ export interface operations {
                      *       "startedAt": "2026-01-01T12:00:00.000Z",
                      *       "status": "NOT_STARTED",
                      *       "tenant": {
+                     *         "databaseId": "12",
+                     *         "licenses": {
+                     *           "phone": 25,
+                     *           "user": 25
+                     *         },
                      *         "name": "pbx1",
-                     *         "serverUrl": "https://my.server.xelion.com"
+                     *         "serverUrl": "https://my.server.xelion.com",
+                     *         "source": "token"
                      *       }
                      *     }
                      */
@@ -1776,7 +1816,9 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaces the order's tenant token; required when it was erased */
+                /** @description A park order: replaces its master token; required when it was erased and no stored park.* credentials apply */
+                "Xelion-Master-Token"?: string;
+                /** @description Replaces the order's tenant token; required when it was erased (not for park orders) */
                 "Xelion-Tenant-Token"?: string;
             };
             path: {
@@ -1887,8 +1929,14 @@ export interface operations {
                      *       "startedAt": "2026-01-01T12:00:00.000Z",
                      *       "status": "NOT_STARTED",
                      *       "tenant": {
+                     *         "databaseId": "12",
+                     *         "licenses": {
+                     *           "phone": 25,
+                     *           "user": 25
+                     *         },
                      *         "name": "pbx1",
-                     *         "serverUrl": "https://my.server.xelion.com"
+                     *         "serverUrl": "https://my.server.xelion.com",
+                     *         "source": "token"
                      *       }
                      *     }
                      */
@@ -3697,10 +3745,14 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Where status changes are POSTed */
                 "X-Callback-Url"?: string;
+                /** @description A park order: a master-tenant session of a master administrator, instead of Xelion-Tenant-Token; the order takes a tenant from the park and names it Xelion-Tenant-Name. Without either token, stored park.* credentials are used when they apply. Stored encrypted, erased when the order ends, never returned */
+                "Xelion-Master-Token"?: string;
                 "Xelion-Server-Url": string;
+                /** @description A park order: the licence counts the tenant gets */
+                "Xelion-Tenant-Licenses"?: string;
                 "Xelion-Tenant-Name": string;
-                /** @description A session token of the tenant; stored encrypted, erased when the order ends, never returned */
-                "Xelion-Tenant-Token": string;
+                /** @description A session token of the tenant; stored encrypted, erased when the order ends, never returned. Required unless the order is a park order */
+                "Xelion-Tenant-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3802,7 +3854,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedOrder"];
                 };
             };
-            /** @description A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it), or an invalid configuration (every problem in `errors`) */
+            /** @description A missing or malformed header (named in `details`; Xelion-Server-Url also when allowedServerHosts refuses it; tenant headers that do not go together), or an invalid configuration (every problem in `errors`) */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 import { PageQuery } from '../../common/http/pagination.js';
 import type { OrderStep } from '../order-step.entity.js';
-import { ORDER_STATUSES, type Order, type OrderStatus } from '../order.entity.js';
+import { ORDER_STATUSES, TENANT_SOURCES, type Order, type OrderStatus, type TenantLicenses, type TenantSource } from '../order.entity.js';
 
 export class CreatedOrderDto {
   @ApiProperty({ example: 42 })
@@ -16,6 +16,25 @@ export class OrderTenantDto {
 
   @ApiProperty({ example: 'pbx1' })
   name: string;
+
+  @ApiProperty({
+    enum: TENANT_SOURCES,
+    enumName: 'TenantSource',
+    description: '`token`: the tenant of the Xelion-Tenant-Token sent; `park`: a tenant the order takes from the park of a multi-tenant server',
+  })
+  source: TenantSource;
+
+  @ApiPropertyOptional({ nullable: true, type: String, example: '12', description: "A park order: the tenant's databaseId on the master tenant, once the order has taken it" })
+  databaseId?: string | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    example: { user: 25, phone: 25 },
+    description: 'A park order: the licence counts it sets (Xelion-Tenant-Licenses)',
+  })
+  licenses?: TenantLicenses | null;
 }
 
 export class OrderProgressDto {
@@ -49,6 +68,11 @@ export const ORDER_ERROR_CODES = [
   'PLAN_STALE',
   'NOT_TENANT_ADMINISTRATOR',
   'XELION_VERSION_UNSUPPORTED',
+  'NO_TENANT_AVAILABLE',
+  'TENANT_NAME_IN_USE',
+  'PARK_ACCESS_REFUSED',
+  'PARK_LOGIN_REJECTED',
+  'LICENSE_UNKNOWN',
   'NUMBER_PROVIDER_ERROR',
   'NUMBER_PROVIDER_TIMEOUT',
   'REDIRECTION_ERROR',
@@ -115,6 +139,15 @@ export class OrderStepErrorDto {
   xelionErrorCode?: number;
 }
 
+function tenantOf(order: Order): OrderTenantDto {
+  const tenant: OrderTenantDto = { serverUrl: order.tenantServerUrl, name: order.tenantName, source: order.tenantSource ?? 'token' };
+  if (tenant.source === 'park') {
+    tenant.databaseId = order.tenantDatabaseId;
+    tenant.licenses = order.tenantLicenses;
+  }
+  return tenant;
+}
+
 /** An order, as `GET /api/v1/orders/:id` shows it. The tenant token is never part of it. */
 export class OrderDto {
   @ApiProperty({ example: 42 })
@@ -164,7 +197,7 @@ export class OrderDto {
       createdAt: order.createdAt,
       startedAt: order.startedAt,
       finishedAt: order.finishedAt,
-      tenant: { serverUrl: order.tenantServerUrl, name: order.tenantName },
+      tenant: tenantOf(order),
       callbackUrl: order.callbackUrl,
       progress: { done: order.progressDone, total: order.progressTotal },
       currentStep: order.currentStep,

@@ -8,11 +8,13 @@ import { openingHoursStep } from './opening-hours.step.js';
 import { organizationStep } from './organization.step.js';
 import { phonesStep } from './phones.step.js';
 import { preflightStep } from './preflight.step.js';
+import { tenantStep } from './tenant.step.js';
 import { trunkStep } from './trunk.step.js';
 import { userStep } from './user.step.js';
 
 /** Every kind of step and the function that performs it. */
 export const STEP_HANDLERS: { [K in StepKind]: StepHandler<K> } = {
+  tenant: tenantStep,
   preflight: preflightStep,
   numbers: numbersStep,
   organization: organizationStep,

@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** The plan an order must apply exactly (`If-Match` on POST /api/v1/provision; docs/provisioning.md, "Plan"). */
-export class OrderPlanHash1796100000000 implements MigrationInterface {
-    name = 'OrderPlanHash1796100000000';
+export class OrderPlanHash1796200000000 implements MigrationInterface {
+    name = 'OrderPlanHash1796200000000';
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`ALTER TABLE "orders" ADD "plan_hash" character varying(71)`);
