@@ -199,9 +199,10 @@ describe('park orders', () => {
     };
     const created = await provision(beta, { 'Xelion-Tenant-Name': 'retry-co', 'Xelion-Master-Token': await masterToken() }, withNumber);
     expect(created.status, created.text).toBe(201);
-    // The tenant has no trunk and beta has no sipTrunk.* credentials: the trunk step, the last, fails.
+    // The tenant has no trunk and beta has no sipTrunk.* credentials: the preflight after the tenant step
+    // (which checks the taken tenant) fails, before anything is written to the tenant.
     const failed = await finished(beta, created.body.id);
-    expect(failed.error).toMatchObject({ code: 'MISSING_CREDENTIAL', step: 'trunk' });
+    expect(failed.error).toMatchObject({ code: 'MISSING_CREDENTIAL', step: 'preflight' });
     expect(parkCalls('POST /tenants/{id}/login')).toBe(1);
     const trunk = Object.entries(simulatorCredentials(sim)).filter(([key]) => key.startsWith('sipTrunk.'));
     for (const [key, value] of trunk) await putCredential(beta, key, value);

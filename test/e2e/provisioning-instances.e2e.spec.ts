@@ -13,13 +13,14 @@ import { request, ROOT_KEY, startTestApp, type TestApp } from '../support/test-a
  */
 const TOKEN = 'canary-instances-token-e42';
 
+/** Order i's configuration; its internal numbers are its own (one tenant: a number on another's line is a conflict). */
 function configuration(i: number) {
   return {
     version: 1,
     organization: { name: `Instance org ${i}` },
     users: [
-      { email: `a${i}@instances.example`, firstName: 'Ann', lastName: `Number ${i}`, internalNumber: '201' },
-      { email: `b${i}@instances.example`, firstName: 'Bob', lastName: `Number ${i}`, internalNumber: '202', phones: [{ macAddress: `02000000${String(i).padStart(4, '0')}`, model: 'Yealink T54W' }] },
+      { email: `a${i}@instances.example`, firstName: 'Ann', lastName: `Number ${i}`, internalNumber: String(3000 + 2 * i) },
+      { email: `b${i}@instances.example`, firstName: 'Bob', lastName: `Number ${i}`, internalNumber: String(3001 + 2 * i), phones: [{ macAddress: `02000000${String(i).padStart(4, '0')}`, model: 'Yealink T54W' }] },
     ],
   };
 }

@@ -11,7 +11,7 @@ describe('the sealed columns the rewrap command sees', () => {
     const { SEALED_COLUMNS } = await import('../../src/sealed-columns.js');
     const names = () => SEALED_COLUMNS.columns.map((column) => `${column.table}.${column.column}`);
     const forCli = names();
-    expect(forCli).toEqual(['credentials.sealed_value', 'orders.tenant_token_sealed', 'webhook_secrets.previous_secret_sealed', 'webhook_secrets.secret_sealed']);
+    expect(forCli).toEqual(['credentials.sealed_value', 'orders.master_token_sealed', 'orders.tenant_token_sealed', 'webhook_secrets.previous_secret_sealed', 'webhook_secrets.secret_sealed']);
     await import('../../src/app.module.js');
     expect(names()).toEqual(forCli);
   });

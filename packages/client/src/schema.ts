@@ -302,6 +302,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/provision/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * See what an order would change in the tenant, without changing anything
+         * @description Same headers (without X-Callback-Url, Idempotency-Key and If-Match), body, validation and authentication as POST /api/v1/provision. Reads the tenant only and answers its requirements, the changes per object (create / update with from → to / unchanged), the conflicts an order would fail on, and a planHash: POST /api/v1/provision with `If-Match: "<planHash>"` applies exactly this plan or fails with PLAN_STALE.
+         */
+        post: operations["planProvisioning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/provision/test": {
         parameters: {
             query?: never;
@@ -775,7 +795,7 @@ export interface components {
          * @description Why the order failed. TENANT_TOKEN_REJECTED and TENANT_TOKEN_UNREADABLE: retry with a new Xelion-Tenant-Token
          * @enum {string}
          */
-        OrderErrorCode: "CANCELLED" | "TENANT_TOKEN_REJECTED" | "TENANT_TOKEN_UNREADABLE" | "XELION_ERROR" | "XELION_UNAVAILABLE" | "XELION_TIMEOUT" | "XELION_LIST_TOO_LARGE" | "MISSING_CREDENTIAL" | "CREDENTIALS_CHANGED" | "UNSAFE_URL" | "ORGANIZATION_DISABLED" | "PHONE_IN_USE" | "NO_TENANT_AVAILABLE" | "TENANT_NAME_IN_USE" | "PARK_ACCESS_REFUSED" | "PARK_LOGIN_REJECTED" | "LICENSE_UNKNOWN" | "NUMBER_PROVIDER_ERROR" | "NUMBER_PROVIDER_TIMEOUT" | "REDIRECTION_ERROR" | "REDIRECTION_TIMEOUT" | "INTERNAL_ERROR";
+        OrderErrorCode: "CANCELLED" | "TENANT_TOKEN_REJECTED" | "TENANT_TOKEN_UNREADABLE" | "XELION_ERROR" | "XELION_UNAVAILABLE" | "XELION_TIMEOUT" | "XELION_LIST_TOO_LARGE" | "MISSING_CREDENTIAL" | "CREDENTIALS_CHANGED" | "UNSAFE_URL" | "ORGANIZATION_DISABLED" | "PHONE_IN_USE" | "EXTENSION_IN_USE" | "USER_NAME_IN_USE" | "PLAN_STALE" | "NOT_TENANT_ADMINISTRATOR" | "XELION_VERSION_UNSUPPORTED" | "NO_TENANT_AVAILABLE" | "TENANT_NAME_IN_USE" | "PARK_ACCESS_REFUSED" | "PARK_LOGIN_REJECTED" | "LICENSE_UNKNOWN" | "NUMBER_PROVIDER_ERROR" | "NUMBER_PROVIDER_TIMEOUT" | "REDIRECTION_ERROR" | "REDIRECTION_TIMEOUT" | "INTERNAL_ERROR";
         OrderPage: {
             /** @description Newest first; items leave out `configuration` */
             data: components["schemas"]["Order"][];
@@ -967,6 +987,124 @@ export interface components {
              * @example true
              */
             inherit: boolean;
+        };
+        Plan: {
+            changes: components["schemas"]["PlanChange"][];
+            /** @description What an order would refuse to do: each fails it in preflight */
+            conflicts: components["schemas"]["PlanConflict"][];
+            /**
+             * @description A hash of the changes and conflicts: send it as `If-Match: "<planHash>"` with POST /api/v1/provision to apply exactly this plan. Null when the tenant could not be read.
+             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            planHash: string | null;
+            requirements: components["schemas"]["PlanRequirement"][];
+            summary: components["schemas"]["PlanSummary"];
+            tenant: components["schemas"]["PlanTenant"];
+        };
+        PlanChange: {
+            /**
+             * @example update
+             * @enum {string}
+             */
+            action: "create" | "update" | "unchanged";
+            /**
+             * @description update: each field that changes
+             * @example {
+             *       "recordCalls": {
+             *         "from": false,
+             *         "to": true
+             *       }
+             *     }
+             */
+            fields?: {
+                [key: string]: {
+                    /** @description The current value in the tenant (any JSON) */
+                    from: unknown;
+                    /** @description The value the order writes (any JSON) */
+                    to: unknown;
+                };
+            };
+            /**
+             * @description The natural key the engine finds the object by
+             * @example Support
+             */
+            key: string;
+            /**
+             * @example phoneLine
+             * @enum {string}
+             */
+            kind: "organisation" | "person" | "user" | "phoneLine" | "phone" | "trunk" | "number";
+            /**
+             * @description A JSON Pointer into the configuration
+             * @example /departments/0
+             */
+            path: string;
+        };
+        PlanConflict: {
+            /**
+             * @example EXTENSION_IN_USE
+             * @enum {string}
+             */
+            code: "EXTENSION_IN_USE" | "PHONE_IN_USE" | "USER_NAME_IN_USE";
+            /** @example 201 belongs to line "Sales" (oid 1044) */
+            message: string;
+            /**
+             * @description A JSON Pointer into the configuration
+             * @example /departments/0/internalNumbers/1
+             */
+            path: string;
+        };
+        PlanRequirement: {
+            /**
+             * @description When not ok: the error code an order fails with
+             * @example MISSING_CREDENTIAL
+             */
+            code?: string;
+            /**
+             * @description What was found, and when not ok, what to do
+             * @example the token is valid (user admin@pbx1)
+             */
+            message: string;
+            /**
+             * @example token
+             * @enum {string}
+             */
+            name: "server" | "token" | "administrator" | "tenantRead" | "numbers" | "sipTrunk" | "redirection";
+            /** @example true */
+            ok: boolean;
+            /**
+             * @description A failed `error` requirement fails an order in preflight; a `warning` does not
+             * @enum {string}
+             */
+            severity: "error" | "warning";
+        };
+        PlanSummary: {
+            /**
+             * Format: int32
+             * @example 31
+             */
+            create: number;
+            /**
+             * Format: int32
+             * @example 5
+             */
+            unchanged: number;
+            /**
+             * Format: int32
+             * @example 2
+             */
+            update: number;
+        };
+        PlanTenant: {
+            /** @example pbx1 */
+            name: string;
+            /** @example https://my.server.xelion.com */
+            serverUrl: string;
+            /**
+             * @description The server's API version; null when it did not answer
+             * @example 1.4
+             */
+            version: string | null;
         };
         Probe: {
             /**
@@ -3743,6 +3881,8 @@ export interface operations {
             header: {
                 /** @description The same key and request within 24 hours returns the same order (200) */
                 "Idempotency-Key"?: string;
+                /** @description The planHash of POST /api/v1/provision/plan, quoted: the order fails with PLAN_STALE, changing nothing, when its plan differs */
+                "If-Match"?: string;
                 /** @description Where status changes are POSTed */
                 "X-Callback-Url"?: string;
                 /** @description A park order: a master-tenant session of a master administrator, instead of Xelion-Tenant-Token; the order takes a tenant from the park and names it Xelion-Tenant-Name. Without either token, stored park.* credentials are used when they apply. Stored encrypted, erased when the order ends, never returned */
@@ -3947,6 +4087,169 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    planProvisioning: {
+        parameters: {
+            query?: never;
+            header: {
+                "Xelion-Server-Url": string;
+                "Xelion-Tenant-Name": string;
+                /** @description A session token of the tenant; used for reads only, never stored */
+                "Xelion-Tenant-Token": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A configuration, format version 1 */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "departments": [
+                 *         {
+                 *           "fallback": {
+                 *             "type": "voicemail"
+                 *           },
+                 *           "internalNumbers": [
+                 *             "300"
+                 *           ],
+                 *           "name": "Support",
+                 *           "users": [
+                 *             "natsu@fairytail.example",
+                 *             "lucy@fairytail.example"
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "organization": {
+                 *         "centralPhoneNumber": {
+                 *           "value": "+31152001000"
+                 *         },
+                 *         "country": "NL",
+                 *         "email": "info@fairytail.example",
+                 *         "name": "Fairy Tail"
+                 *       },
+                 *       "users": [
+                 *         {
+                 *           "email": "natsu@fairytail.example",
+                 *           "externalNumber": {
+                 *             "value": "+31152001000"
+                 *           },
+                 *           "firstName": "Natsu",
+                 *           "internalNumber": "201",
+                 *           "lastName": "Dragneel",
+                 *           "phones": [
+                 *             {
+                 *               "macAddress": "80:5E:C0:12:34:56",
+                 *               "model": "Yealink T54W"
+                 *             }
+                 *           ],
+                 *           "role": "admin"
+                 *         },
+                 *         {
+                 *           "email": "lucy@fairytail.example",
+                 *           "firstName": "Lucy",
+                 *           "internalNumber": "202",
+                 *           "lastName": "Heartfilia"
+                 *         }
+                 *       ],
+                 *       "version": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["Configuration"];
+            };
+        };
+        responses: {
+            /** @description The plan; a requirement that failed is `ok: false` with what to do */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "changes": [
+                     *         {
+                     *           "action": "update",
+                     *           "fields": {
+                     *             "recordCalls": {
+                     *               "from": false,
+                     *               "to": true
+                     *             }
+                     *           },
+                     *           "key": "Support",
+                     *           "kind": "phoneLine",
+                     *           "path": "/departments/0"
+                     *         }
+                     *       ],
+                     *       "conflicts": [
+                     *         {
+                     *           "code": "EXTENSION_IN_USE",
+                     *           "message": "201 belongs to line \"Sales\" (oid 1044)",
+                     *           "path": "/departments/0/internalNumbers/1"
+                     *         }
+                     *       ],
+                     *       "planHash": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                     *       "requirements": [
+                     *         {
+                     *           "code": "MISSING_CREDENTIAL",
+                     *           "message": "the token is valid (user admin@pbx1)",
+                     *           "name": "token",
+                     *           "ok": true,
+                     *           "severity": "error"
+                     *         }
+                     *       ],
+                     *       "summary": {
+                     *         "create": 31,
+                     *         "unchanged": 5,
+                     *         "update": 2
+                     *       },
+                     *       "tenant": {
+                     *         "name": "pbx1",
+                     *         "serverUrl": "https://my.server.xelion.com",
+                     *         "version": "1.4"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description A missing or malformed header (named in `details`), or an invalid configuration (every problem in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "details": [
+                     *         {
+                     *           "field": "name",
+                     *           "message": "name must be shorter than or equal to 100 characters"
+                     *         }
+                     *       ],
+                     *       "error": "Bad Request",
+                     *       "errors": [
+                     *         {
+                     *           "message": "\"natsu@\" is not a valid e-mail address (user e-mail)",
+                     *           "path": "/users/0/email"
+                     *         }
+                     *       ],
+                     *       "message": "Request validation failed",
+                     *       "requestId": "string",
+                     *       "statusCode": 400
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

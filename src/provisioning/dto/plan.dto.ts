@@ -44,11 +44,9 @@ export class PlanSummaryDto {
   unchanged: number;
 }
 
-export class PlanFieldChangeDto {
-  @ApiProperty({ description: 'The current value in the tenant', example: false })
+/** One field of an update: its current value in the tenant and the value the order writes (any JSON). */
+export interface PlanFieldChange {
   from: unknown;
-
-  @ApiProperty({ description: 'The value the order writes', example: true })
   to: unknown;
 }
 
@@ -67,11 +65,15 @@ export class PlanChangeDto {
 
   @ApiPropertyOptional({
     type: 'object',
-    additionalProperties: { $ref: '#/components/schemas/PlanFieldChangeDto' },
+    additionalProperties: {
+      type: 'object',
+      required: ['from', 'to'],
+      properties: { from: { description: 'The current value in the tenant (any JSON)' }, to: { description: 'The value the order writes (any JSON)' } },
+    },
     example: { recordCalls: { from: false, to: true } },
     description: 'update: each field that changes',
   })
-  fields?: Record<string, PlanFieldChangeDto>;
+  fields?: Record<string, PlanFieldChange>;
 }
 
 export class PlanConflictDto {
