@@ -25,6 +25,7 @@ export type Order = Schemas['Order'];
 export type OrderStep = Schemas['OrderStep'];
 export type WebhookAttempt = Schemas['WebhookAttempt'];
 export type WebhookMessage = Schemas['WebhookMessage'];
+export type Plan = Schemas['Plan'];
 
 /** An error the API answered (or the network failure that kept it from answering), in words. */
 export class ApiError extends Error {

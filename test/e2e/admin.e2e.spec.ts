@@ -12,7 +12,7 @@ import { ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
 import { WebhookReceiver } from '../../tools/testing/webhook-receiver.js';
 
 /**
- * Issue 7 end to end: the admin page served by the app at /admin, driven in headless Chromium
+ * The admin page end to end: served by the app at /admin, driven in headless Chromium
  * (Debian's package, through playwright-core). The page is built first, exactly as `npm run build` does.
  */
 const CONFIG = {
@@ -423,6 +423,36 @@ describe('the admin page in Chromium', () => {
     await page.getByLabel('Configuration (JSON)').fill(JSON.stringify(CONFIG));
     await page.getByRole('button', { name: 'Test the configuration' }).click();
     await expect.poll(() => page.locator('.success').textContent()).toBe('The configuration is valid.');
+  });
+
+  it('plans a configuration against a tenant: the summary, the requirements, the changes by kind, and what an order would do', { timeout: 90_000 }, async () => {
+    const { page } = await open();
+    await signIn(page, reseller.key);
+    await page.goto(`${app.baseUrl}/admin/#/test`);
+    await page.getByRole('heading', { level: 1, name: 'Test a configuration' }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByLabel('Configuration (JSON)').fill(JSON.stringify(CONFIG));
+    await page.getByLabel('Xelion server URL').fill(sim.url);
+    await page.getByLabel('Tenant name').fill('pbx2');
+    await page.getByLabel('Tenant token').fill('test-token-pbx2');
+    const expected = await app.request('POST', '/api/v1/provision/plan', {
+      key: reseller.key,
+      body: CONFIG,
+      headers: { 'Xelion-Server-Url': sim.url, 'Xelion-Tenant-Name': 'pbx2', 'Xelion-Tenant-Token': 'test-token-pbx2' },
+    });
+    expect(expected.status, expected.text).toBe(200);
+    await page.getByRole('button', { name: 'Plan' }).click();
+    const { create, update, unchanged } = expected.body.summary;
+    await expect.poll(() => page.locator('.plan [role=status]').textContent()).toBe(`Plan: ${create} to create, ${update} to update, ${unchanged} unchanged.`);
+    expect(await page.getByText(`If-Match: "${expected.body.planHash}"`).count()).toBe(1);
+    const users = page.getByRole('region', { name: 'Changes: user' });
+    expect(await users.getByRole('heading').textContent()).toBe(`user: ${CONFIG.users.length} create, 0 update, 0 unchanged`);
+    const rows = await users.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent)));
+    expect(rows.map(([action, key, path]) => [action, key, path])).toEqual(CONFIG.users.map((u, i) => ['create', u.email, `/users/${i}`]));
+    expect(await page.getByText('No conflicts.').count()).toBe(1);
+    // The token typed in is not kept anywhere in the page's storage.
+    const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+    expect(stored).not.toContain('test-token-pbx2');
   });
 
   it('signs out by itself, with a reason, when the key stops working', async () => {

@@ -128,6 +128,8 @@ export function orderView(context: ViewContext, id: number): void {
         h('dd', null, order.tenant.name, ' on ', h('span', { class: 'mono' }, order.tenant.serverUrl)),
         h('dt', null, 'Callback URL'),
         h('dd', null, order.callbackUrl ? h('span', { class: 'mono' }, order.callbackUrl) : 'none'),
+        h('dt', null, 'Plan applied'),
+        h('dd', null, order.planHash ? h('span', { class: 'mono' }, order.planHash) : 'none (sent without If-Match)'),
         h('dt', null, 'Created'),
         h('dd', null, time(order.createdAt)),
         h('dt', null, 'Started'),

@@ -768,6 +768,11 @@ export interface components {
              * @example 7
              */
             organizationId: number;
+            /**
+             * @description The plan the order was sent to apply exactly (If-Match), or null
+             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            planHash: string | null;
             progress: components["schemas"]["OrderProgress"];
             result: components["schemas"]["OrderResult"] | null;
             /** Format: date-time */
@@ -1519,6 +1524,7 @@ export interface operations {
                      *           "finishedAt": "2026-01-01T12:00:00.000Z",
                      *           "id": 42,
                      *           "organizationId": 7,
+                     *           "planHash": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *           "progress": {
                      *             "done": 3,
                      *             "total": 12
@@ -1682,6 +1688,7 @@ export interface operations {
                      *       "finishedAt": "2026-01-01T12:00:00.000Z",
                      *       "id": 42,
                      *       "organizationId": 7,
+                     *       "planHash": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *       "progress": {
                      *         "done": 3,
                      *         "total": 12
@@ -1843,6 +1850,7 @@ export interface operations {
                      *       "finishedAt": "2026-01-01T12:00:00.000Z",
                      *       "id": 42,
                      *       "organizationId": 7,
+                     *       "planHash": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *       "progress": {
                      *         "done": 3,
                      *         "total": 12
@@ -2038,6 +2046,7 @@ export interface operations {
                      *       "finishedAt": "2026-01-01T12:00:00.000Z",
                      *       "id": 42,
                      *       "organizationId": 7,
+                     *       "planHash": "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
                      *       "progress": {
                      *         "done": 3,
                      *         "total": 12

@@ -174,6 +174,14 @@ export class OrderDto {
   @ApiProperty({ nullable: true, type: String })
   callbackUrl: string | null;
 
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    description: 'The plan the order was sent to apply exactly (If-Match), or null',
+  })
+  planHash: string | null;
+
   @ApiProperty({ type: OrderProgressDto })
   progress: OrderProgressDto;
 
@@ -199,6 +207,7 @@ export class OrderDto {
       finishedAt: order.finishedAt,
       tenant: tenantOf(order),
       callbackUrl: order.callbackUrl,
+      planHash: order.planHash,
       progress: { done: order.progressDone, total: order.progressTotal },
       currentStep: order.currentStep,
       error: order.error,
