@@ -152,18 +152,29 @@ describe("a child cannot make the service send its parent's secrets to its own s
     await put(child, 'numbers.url', `${childServer.url}/numbers`);
     await put(child, 'numbers.apiKey', CHILD_NUMBERS_KEY);
 
-    const order = await finished((await provision()).body.id);
-    // Numbers were reserved with the child's own key, phones registered at the parent's server; the
-    // trunk, which the parent gives to no server outside a list of its own, is missing.
-    expect(order.status).toBe('FAILED');
-    expect(order.error).toMatchObject({ code: 'MISSING_CREDENTIAL', step: 'trunk' });
-    expect(order.error.message).toContain('credential "sipTrunk.providerName" is not set for organization');
+    const failed = await finished((await provision()).body.id);
+    // The trunk, which the parent gives to no server outside a list of its own, is missing: the order's
+    // preflight says so before anything is reserved or written.
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatchObject({ code: 'MISSING_CREDENTIAL', step: 'preflight' });
+    expect(failed.error.message).toContain('credential "sipTrunk.providerName" is not set for organization');
+    expect(childServer.received.filter((r) => r.url === '/numbers/v1/numbers/reservations')).toEqual([]);
+    expect(childServer.received.some((r) => r.method !== 'GET' && r.url.startsWith('/api/v1/pbx1/'))).toBe(false);
+
+    // With a trunk group of its own, the retried order reserves numbers with the child's own key, and
+    // registers phones at the parent's server only.
+    for (const [key, value] of Object.entries({ 'sipTrunk.providerName': 'Child SIP', 'sipTrunk.host': 'sip.child.example', 'sipTrunk.account': 'child', 'sipTrunk.password': 'child-trunk-password' })) {
+      await put(child, key, value);
+    }
+    const retried = await app.request('POST', `/api/v1/orders/${failed.id}/retry`, { key: child.key });
+    expect(retried.status, retried.text).toBe(200);
+    const order = await finished(failed.id);
+    expect(order.status, JSON.stringify(order.error)).toBe('COMPLETED');
     const reservations = childServer.received.filter((r) => r.url === '/numbers/v1/numbers/reservations');
     expect(reservations.length).toBeGreaterThan(0);
     for (const reservation of reservations) expect(reservation.headers.authorization).toBe(`Bearer ${CHILD_NUMBERS_KEY}`);
     expect(childServer.received.some((r) => r.url.startsWith('/api/v1/pbx1/'))).toBe(true);
     expect(childServer.received.some((r) => r.url.startsWith('/redirection'))).toBe(false);
-    expect(childServer.received.some((r) => r.method === 'POST' && r.url.startsWith('/api/v1/pbx1/trunks'))).toBe(false);
     expect(order.result?.numbersAllocated?.length ?? 0).toBeGreaterThan(0);
     await expectNoParentSecretAtTheChild(order.id);
   });

@@ -185,7 +185,16 @@ describe('orders against a server that trickles or hangs', () => {
 
   it('a number provider that trickles: FAILED within 120 s with NUMBER_PROVIDER_TIMEOUT', async () => {
     const numbers = await createOrganization(app, ROOT_KEY, 'reseller with a slow number provider');
-    for (const [key, value] of Object.entries({ 'numbers.url': trickle.url, 'numbers.apiKey': 'canary-deadline-numbers-key' })) {
+    // A trunk group too: the tenant has no trunk, and the order's preflight requires one to be creatable.
+    const credentials = {
+      'numbers.url': trickle.url,
+      'numbers.apiKey': 'canary-deadline-numbers-key',
+      'sipTrunk.providerName': 'Slow SIP',
+      'sipTrunk.host': 'sip.slow.example',
+      'sipTrunk.account': 'slow',
+      'sipTrunk.password': 'slow-trunk-password',
+    };
+    for (const [key, value] of Object.entries(credentials)) {
       const put = await app.request('PUT', `/api/v1/organizations/${numbers.id}/credentials/${key}`, { key: ROOT_KEY, body: { value } });
       expect(put.status, put.text).toBe(204);
     }

@@ -199,6 +199,17 @@ export const MATRIX: MatrixEntry[] = [
     success: 201,
     prepare: async () => ({ path: '/api/v1/provision', body: MINIMAL_CONFIGURATION, headers: ORDER_HEADERS }),
   },
+  {
+    // Read-only; the tenant (nothing listens there) does not answer, which the plan reports as a requirement.
+    route: 'POST /api/v1/provision/plan',
+    scope: 'any',
+    success: 200,
+    prepare: async () => ({
+      path: '/api/v1/provision/plan',
+      body: MINIMAL_CONFIGURATION,
+      headers: { 'xelion-server-url': ORDER_HEADERS['xelion-server-url'], 'xelion-tenant-name': 'matrix', 'xelion-tenant-token': 'matrix-token' },
+    }),
+  },
   { route: 'GET /api/v1/orders', scope: 'any', success: 200, prepare: fixed('/api/v1/orders') },
   {
     route: 'GET /api/v1/orders/:id',

@@ -6,6 +6,7 @@ import { allExternalNumbers } from '../provisioning-plan.js';
 import { NUMBER_CREDENTIALS } from '../steps/numbers.step.js';
 import { TRUNK_CREDENTIALS } from '../steps/trunk.step.js';
 import type { TenantAbout, TenantGateway } from '../tenant-gateway.js';
+import { XelionListTooLargeError } from '../../xelion/xelion.errors.js';
 import { computePlan, type PlanResult } from './plan.js';
 
 /** The API versions this service speaks (docs/xelion-contract.md: `/api/v1`). */
@@ -99,7 +100,14 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
     }
   } catch (error) {
     const failure = classifyError(error);
-    requirements.push(unmet('tenantRead', failure.code, `the tenant could not be read: ${failure.message}`));
+    if (error instanceof XelionListTooLargeError) {
+      // A tenant larger than one list read keeps (XELION_LIST_MAX_ITEMS / _BYTES) is still provisioned, object by object.
+      requirements.push(
+        unmet('tenantRead', failure.code, `the tenant is larger than this service reads in one list, so no plan was made and conflicts were not checked: ${failure.message}`, 'warning'),
+      );
+    } else {
+      requirements.push(unmet('tenantRead', failure.code, `the tenant could not be read: ${failure.message}`));
+    }
   }
   if (configuration.users.some((user) => (user.phones ?? []).length > 0)) {
     const url = await services.optionalCredential(organizationId, 'redirection.url');

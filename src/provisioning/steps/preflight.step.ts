@@ -18,7 +18,10 @@ export const preflightStep: StepHandler<'preflight'> = async (context) => {
   });
   const problem = firstProblem(inspection);
   if (problem) throw new StepFailure(problem.code, problem.message);
-  const planHash = inspection.plan!.planHash;
+  const planHash = inspection.plan?.planHash ?? null;
+  if (context.order.planHash && planHash === null) {
+    throw new StepFailure('PLAN_STALE', 'the plan could not be compared: the tenant could not be read in full (see POST /api/v1/provision/plan); send the order without If-Match');
+  }
   if (context.order.planHash && context.order.planHash !== planHash) {
     throw new StepFailure('PLAN_STALE', `the tenant changed since the plan ${context.order.planHash} was made (it is now ${planHash}): plan again and send the new planHash`);
   }
