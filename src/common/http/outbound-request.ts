@@ -117,7 +117,10 @@ export function sendOutbound(agents: SafeAgents, request: OutboundRequest): Prom
             finish(undefined, { status: incoming.statusCode ?? 0, headers: incoming.headers, body });
           });
           incoming.on('error', (error) => finish(error));
-          incoming.on('close', () => finish(prematureClose()));
+          // After 'end' this is the normal close: no error object is made for it (a profile showed their cost).
+          incoming.on('close', () => {
+            if (!settled) finish(prematureClose());
+          });
         },
       );
       outgoing.on('error', (error) => finish(error));
