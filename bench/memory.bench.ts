@@ -20,6 +20,7 @@ import { simulatorCredentials } from '../tools/xelion-simulator/credentials.js';
 import { startSimulator, type RunningSimulator } from '../tools/xelion-simulator/simulator.js';
 import { createScratchDatabase } from '../tools/support/postgres-admin.js';
 import { machine, writeSection } from './support/report.js';
+import { order100 } from './support/documents.js';
 
 const POSTGRES_URL = process.env.DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/postgres';
 const IDLE_SECONDS = 10;
@@ -94,15 +95,6 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** company-200's first 100 users without phones, and the departments made only of them. */
-function order100(): string {
-  const company = JSON.parse(readFileSync('examples/company-200.json', 'utf8')) as { users: { email: string }[]; departments: { users: string[] }[] };
-  const users = company.users.slice(0, 100).map(({ phones: _phones, ...user }: { email: string; phones?: unknown }) => user);
-  const kept = new Set(users.map((user) => user.email));
-  const departments = company.departments.filter((department) => department.users.every((email) => kept.has(email)));
-  return JSON.stringify({ ...company, users, departments });
-}
-
 interface Row {
   database: string;
   startMs: number;
@@ -132,7 +124,7 @@ async function measure(database: string, env: Record<string, string>, sim: Runni
     const created = await fetch(`${base}/api/v1/provision`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-auth-key': KEY, 'xelion-server-url': sim.url, 'xelion-tenant-name': database === 'embedded' ? 'pbx1' : 'pbx2', 'xelion-tenant-token': TOKEN },
-      body: order100(),
+      body: JSON.stringify(order100()),
     });
     if (created.status !== 201) throw new Error(`POST /provision: ${created.status} ${await created.text()}`);
     const { id } = (await created.json()) as { id: number };

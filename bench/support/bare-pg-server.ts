@@ -19,7 +19,7 @@ import { hashApiKey, hasValidChecksum } from '../../src/organizations/api-key.to
 import { hostAllowedBy, serverHostOf } from '../../src/organizations/server-host.rules.js';
 import type { Configuration } from '../../src/configuration/configuration.types.js';
 import { planSteps } from '../../src/provisioning/provisioning-plan.js';
-import { KEY_LOOKUP_SQL } from '../../src/organizations/api-key.service.js';
+import { KEY_LOOKUP_SQL } from '../../src/organizations/api-key.repository.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.BARE_POOL_SIZE ?? 20) });
 const box = new SecretBox(Buffer.from(process.env.ENCRYPTION_KEY!, 'base64'));

@@ -1,42 +1,18 @@
 import { HttpStatus, Inject, Injectable, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
 import { ApiError } from '../common/http/error-response.js';
 import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
 import { ApiKey } from './api-key.entity.js';
+import { ApiKeyRepository } from './api-key.repository.js';
 import { displayPrefix, generateApiKey, hashApiKey, hasValidChecksum } from './api-key.token.js';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { OrganizationsService, quotaSubtreeOf, subtreeQuotaExceeded } from './organizations.service.js';
 
-/**
- * The look-up behind every authenticated request, as a named statement: each pooled connection parses and
- * plans it once instead of on every request (docs/benchmarks.md, "The cost of a request").
- */
-export const KEY_LOOKUP_SQL = `SELECT k.id, k.organization_id, k.expires_at, k.revoked_at, k.last_used_at,
-                o.disabled_at, o.ancestor_ids, o.name, o.parent_id, o.created_at, o.allowed_server_hosts
-           FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-          WHERE k.key_hash = $1`;
-const KEY_LOOKUP = { name: 'api-key-lookup', text: KEY_LOOKUP_SQL };
-
 /** last_used_at is written at most this often per key, so that reads stay reads. */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-interface KeyRow {
-  id: number;
-  organization_id: number;
-  expires_at: Date | null;
-  revoked_at: Date | null;
-  last_used_at: Date | null;
-  disabled_at: Date | null;
-  ancestor_ids: number[];
-  name: string;
-  parent_id: number | null;
-  created_at: Date;
-  allowed_server_hosts: string[] | null;
-}
 
 /** Stores a key for an organization; the returned `key` is the only place it is ever in clear. */
 export async function saveApiKey(
@@ -63,12 +39,15 @@ export async function saveApiKey(
 @Injectable()
 export class ApiKeyService {
   private readonly logger = new Logger(ApiKeyService.name);
+  private readonly keys: ApiKeyRepository;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly organizations: OrganizationsService,
     @Inject(SETTINGS) private readonly settings: RuntimeSettings,
-  ) {}
+  ) {
+    this.keys = new ApiKeyRepository(dataSource);
+  }
 
   /**
    * Resolves an `X-Auth-Key` to its caller, or says why not. Nothing is cached: a revoked or expired
@@ -76,10 +55,7 @@ export class ApiKeyService {
    */
   async authenticate(key: string): Promise<Caller> {
     if (key.length > 512 || !hasValidChecksum(key)) throw new UnauthorizedException('Unknown API key');
-    // Straight to TypeORM's pg pool: TypeORM's query() cannot name a statement.
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const { rows } = await pool.query<KeyRow>({ ...KEY_LOOKUP, values: [hashApiKey(key)] });
-    const row = rows[0];
+    const row = await this.keys.findByHash(hashApiKey(key));
     if (!row) throw new UnauthorizedException('Unknown API key');
     if (row.revoked_at) throw new UnauthorizedException('API key has been revoked');
     const now = Date.now();
@@ -87,8 +63,8 @@ export class ApiKeyService {
     if (row.disabled_at) throw new UnauthorizedException("API key's organization has been disabled");
     if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
       // Not awaited: bookkeeping must not slow down or fail the request.
-      this.dataSource
-        .query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [row.id])
+      this.keys
+        .recordUse(row.id)
         .catch((error: Error) => this.logger.warn(`could not record last use of API key ${row.id}: ${error.message}`));
     }
     return {
@@ -121,11 +97,7 @@ export class ApiKeyService {
       const organization = await this.organizations.findActiveInScope(caller, organizationId, manager, true);
       if (subtree !== undefined) {
         // Revoked and expired keys count too: their rows stay (docs/security.md, "Quotas per subtree").
-        const [{ n }]: { n: number }[] = await manager.query(
-          `SELECT count(*)::int AS n FROM api_keys k JOIN organizations o ON o.id = k.organization_id
-            WHERE o.id = $1 OR o.ancestor_ids @> ARRAY[$1]::int[]`,
-          [subtree],
-        );
+        const n = await this.keys.countInSubtree(manager, subtree);
         if (n >= max) throw subtreeQuotaExceeded('API keys', subtree, n, 'MAX_API_KEYS_PER_SUBTREE', max);
       }
       return saveApiKey(manager, organization.id, dto.name ?? 'default', expiresAt);
@@ -150,12 +122,6 @@ export class ApiKeyService {
 
   async revoke(caller: Caller, organizationId: number, keyId: number): Promise<void> {
     const organization = await this.organizations.findInScope(caller, organizationId);
-    const result = await this.dataSource.manager
-      .createQueryBuilder()
-      .update(ApiKey)
-      .set({ revokedAt: () => 'COALESCE(revoked_at, now())' })
-      .where('id = :keyId AND organization_id = :organizationId', { keyId, organizationId: organization.id })
-      .execute();
-    if (!result.affected) throw new NotFoundException(`API key ${keyId} not found in organization ${organizationId}`);
+    if (!(await this.keys.revoke(keyId, organization.id))) throw new NotFoundException(`API key ${keyId} not found in organization ${organizationId}`);
   }
 }

@@ -1,24 +1,19 @@
 import type { OnModuleDestroy, Type } from '@nestjs/common';
-import passport from 'passport';
-import { PassportStrategy } from '@nestjs/passport';
-import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
-import { API_KEY_HEADER } from '../common/auth/api-key.guard.js';
-import type { Caller } from '../common/auth/caller.js';
+import { registerApiKeyAuthenticator, unregisterApiKeyAuthenticator } from '../common/auth/api-key.guard.js';
 import { ApiKeyService } from './api-key.service.js';
 
-/** passport-headerapikey reads `X-Auth-Key` (passReqToCallback: false); the key service decides who it belongs to. */
+/**
+ * Registers this application's key service as the authenticator the global guard uses under `name`
+ * (common/auth/api-key.guard.ts), and removes it when the application closes.
+ */
 export function apiKeyStrategyFor(name: string): Type<object> {
-  class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, name) implements OnModuleDestroy {
-    constructor(private readonly apiKeys: ApiKeyService) {
-      super({ header: API_KEY_HEADER, prefix: '' }, false);
-    }
-
-    validate(apiKey: string): Promise<Caller> {
-      return this.apiKeys.authenticate(apiKey);
+  class ApiKeyStrategy implements OnModuleDestroy {
+    constructor(apiKeys: ApiKeyService) {
+      registerApiKeyAuthenticator(name, (key) => apiKeys.authenticate(key));
     }
 
     onModuleDestroy(): void {
-      passport.unuse(name);
+      unregisterApiKeyAuthenticator(name);
     }
   }
   return ApiKeyStrategy;

@@ -1,6 +1,6 @@
-import { HttpService } from '@nestjs/axios';
 import { Inject, Injectable, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../common/http/outbound-http.js';
+import { createOutboundHttp, type OutboundHttp } from '../common/http/outbound-request.js';
 import { checkUrlSyntax, createSafeAgents, UnsafeUrlError, type SafeAgents } from '../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { tenantSemaphore } from './tenant.semaphore.js';
@@ -43,18 +43,20 @@ type FactorySettings = Pick<RuntimeSettings, 'outboundAllowPrivate'> &
 @Injectable()
 export class XelionClientFactory implements OnModuleDestroy {
   private readonly agents: SafeAgents;
+  /** Node's HTTP client over the agents (one keep-alive pool per server), shared by every client made here. */
+  private readonly http: OutboundHttp;
 
   constructor(
-    @Inject(HttpService) private readonly http: HttpService,
     @Inject(SETTINGS) private readonly settings: FactorySettings,
     @Optional() @Inject(XELION_OBSERVER) private readonly observer?: XelionObserver,
   ) {
     this.agents = createSafeAgents(settings.outboundAllowPrivate);
+    this.http = createOutboundHttp(this.agents);
   }
 
   /** Throws UnsafeUrlError for a server URL that is not http(s), has credentials or a fragment, or a bad tenant name. */
   forTenant(access: XelionTenantAccess, overrides: XelionClientOverrides = {}): XelionTenantClient {
-    return new XelionTenantClient(this.http.axiosRef, this.options(access.serverUrl, access.tenant, access.mayCall, overrides), access.token);
+    return new XelionTenantClient(this.http, this.options(access.serverUrl, access.tenant, access.mayCall, overrides), access.token);
   }
 
   /**
@@ -62,7 +64,7 @@ export class XelionClientFactory implements OnModuleDestroy {
    * token, or with `token: null` to log in (no Authorization header is sent then).
    */
   forMaster(access: { serverUrl: string; token: string | null; mayCall?: () => boolean }, overrides: XelionClientOverrides = {}): XelionMasterClient {
-    return new XelionMasterClient(this.http.axiosRef, this.options(access.serverUrl, 'master', access.mayCall, overrides), access.token);
+    return new XelionMasterClient(this.http, this.options(access.serverUrl, 'master', access.mayCall, overrides), access.token);
   }
 
   private options(serverUrlText: string, tenant: string, mayCall: (() => boolean) | undefined, overrides: XelionClientOverrides): XelionClientOptions {

@@ -1,19 +1,18 @@
 import { Logger } from '@nestjs/common';
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   DEFAULT_MAX_BODY_BYTES,
   isRetryableStatus,
   isRetryableTransportError,
   isTimeout,
-  outboundAxiosConfig,
   parseRetryAfterMs,
   requestNeverSent,
-  requestWithDeadline,
   unsafeUrlCause,
   withRetry,
   type RetryDecision,
   type RetryPolicy,
 } from '../common/http/outbound-http.js';
+import { BodyTooLargeError, type OutboundHttp } from '../common/http/outbound-request.js';
 import type { SafeAgents } from '../common/http/url-safety.js';
 import { isRepeatable, type XelionPatch } from './xelion-patch.builder.js';
 import type { Semaphore } from './tenant.semaphore.js';
@@ -88,16 +87,27 @@ const MAX_PAGES = 10_000;
 /** Xelion's errorCode of a 500: a server error, and also its answer to a duplicate (docs/xelion-contract.md, "Errors"). */
 const SERVER_ERROR = 11000;
 
-/** Parses a JSON answer as axios would (text that is not JSON stays text), telling its size in bytes first. */
-function measuredJson(raw: unknown, measured: (bytes: number) => void): unknown {
-  if (typeof raw !== 'string') return raw;
-  measured(Buffer.byteLength(raw));
-  if (raw === '') return raw;
+/** One answer: its status, headers and body (parsed JSON, or the text when it is not JSON). */
+export interface XelionResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  data: unknown;
+}
+
+/** A JSON answer parsed; text that is not JSON stays text (the error mapping then says "unexpected answer"). */
+function parseBody(text: string): unknown {
+  if (text === '') return text;
   try {
-    return JSON.parse(raw);
+    return JSON.parse(text);
   } catch {
-    return raw;
+    return text;
   }
+}
+
+function queryString(params: Record<string, string> | undefined): string {
+  if (!params) return '';
+  const query = new URLSearchParams(params).toString();
+  return query === '' ? '' : `?${query}`;
 }
 
 export function isObject(value: unknown): value is Raw {
@@ -124,25 +134,24 @@ export function array(value: unknown): Raw[] {
 export class XelionTransport {
   protected readonly logger = new Logger('XelionClient');
   protected readonly baseUrl: string;
-  protected readonly axiosConfig: AxiosRequestConfig;
   protected readonly pageSize: number;
   protected readonly counters: XelionCallStats = { calls: 0, retries: 0 };
+  /** The headers of every request, and of those with a JSON body: built once per client, not per call. */
+  private readonly headers: Record<string, string>;
+  private readonly jsonHeaders: Record<string, string>;
 
   constructor(
-    private readonly http: Pick<AxiosInstance, 'request'>,
+    /** One per factory: Node's HTTP client over the URL-safety agents (common/http/outbound-request.ts). */
+    private readonly http: OutboundHttp,
     protected readonly options: XelionClientOptions,
     /** null: no Authorization header (a login). */
     token: string | null,
   ) {
     this.baseUrl = `${options.serverUrl}/api/v1/${encodeURIComponent(options.tenant)}`;
     this.pageSize = Math.min(100, Math.max(1, options.pageSize ?? 100));
-    const base = outboundAxiosConfig({ agents: options.agents, timeoutMs: options.timeoutMs });
-    // The token lives only in this header object; it is never logged and never part of an error.
-    this.axiosConfig = {
-      ...base,
-      headers: { ...(token === null ? {} : { Authorization: `xelion ${token}` }), Accept: 'application/json', ...(options.userAgent ? { 'User-Agent': options.userAgent } : {}) },
-      responseType: 'json',
-    };
+    // The token lives only in these header objects; it is never logged and never part of an error.
+    this.headers = { ...(token === null ? {} : { authorization: `xelion ${token}` }), accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) };
+    this.jsonHeaders = { ...this.headers, 'content-type': 'application/json' };
   }
 
   /** HTTP calls made by this client so far (retries included) — for the benchmark. */
@@ -165,60 +174,67 @@ export class XelionTransport {
     params?: Record<string, string>,
     body?: unknown,
     /** A smaller body cap for this call, and told the size of the answer's body (list reads). */
-    bodyLimit?: { maxBytes: number; measured: (bytes: number) => void },
-  ): Promise<AxiosResponse> {
+    bodyLimit?: { maxBytes: number; measured: (bytes: number) => void; exceeded?: boolean },
+  ): Promise<XelionResponse> {
     const info = `${method} ${path}`;
-    const config: AxiosRequestConfig = bodyLimit
-      ? { ...this.axiosConfig, maxContentLength: bodyLimit.maxBytes, transformResponse: [(raw: unknown) => measuredJson(raw, bodyLimit.measured)] }
-      : this.axiosConfig;
-    const retryOnResult = (response: AxiosResponse): RetryDecision => {
-      const retryAfterMs = parseRetryAfterMs(response.headers?.['retry-after']);
+    const url = new URL(`${this.baseUrl}${path}${queryString(params)}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload === undefined ? this.headers : this.jsonHeaders;
+    const retryOnResult = (response: XelionResponse): RetryDecision => {
       // 429 means "not run": always safe to try again.
-      if (response.status === 429) return { retry: true, retryAfterMs };
-      if (isRetryableStatus(response.status) && kind !== 'once') return { retry: true, retryAfterMs };
+      if (response.status === 429) return { retry: true, retryAfterMs: parseRetryAfterMs(response.headers['retry-after']) };
+      if (isRetryableStatus(response.status) && kind !== 'once') return { retry: true, retryAfterMs: parseRetryAfterMs(response.headers['retry-after']) };
       return { retry: false };
     };
     const retryOnError = (error: unknown): RetryDecision => {
       if (!isRetryableTransportError(error)) return { retry: false };
       return kind !== 'once' || requestNeverSent(error) ? { retry: true } : { retry: false };
     };
+    const attempt = async (attempt: number): Promise<XelionResponse> => {
+      if (attempt > 1) this.counters.retries += 1;
+      const release = await this.options.semaphore.acquire();
+      try {
+        // Checked after the wait for a slot, right before sending: the wait may have been long.
+        if (this.options.mayCall && !this.options.mayCall()) throw new XelionCallCancelledError(info);
+        this.counters.calls += 1;
+        const started = performance.now();
+        let answer;
+        try {
+          answer = await this.http.request({
+            method,
+            url,
+            headers,
+            body: payload,
+            deadlineMs: this.options.timeoutMs,
+            maxBodyBytes: bodyLimit?.maxBytes ?? DEFAULT_MAX_BODY_BYTES,
+          });
+        } catch (error) {
+          this.options.observe?.(method, undefined, started);
+          if (bodyLimit && error instanceof BodyTooLargeError) bodyLimit.exceeded = true;
+          throw error;
+        }
+        this.options.observe?.(method, answer.status, started);
+        bodyLimit?.measured(Buffer.byteLength(answer.body));
+        return { status: answer.status, headers: answer.headers, data: parseBody(answer.body) };
+      } finally {
+        release();
+      }
+    };
     try {
-      const response = await withRetry(
-        async (attempt) => {
-          if (attempt > 1) this.counters.retries += 1;
-          const release = await this.options.semaphore.acquire();
-          try {
-            // Checked after the wait for a slot, right before sending: the wait may have been long.
-            if (this.options.mayCall && !this.options.mayCall()) throw new XelionCallCancelledError(info);
-            this.counters.calls += 1;
-            const started = performance.now();
-            const request = { ...config, method, url: `${this.baseUrl}${path}`, params, data: body };
-            const response = await requestWithDeadline(this.http, request, this.options.timeoutMs).catch((error: unknown) => {
-              this.options.observe?.(method, undefined, started);
-              throw error;
-            });
-            this.options.observe?.(method, response.status, started);
-            return response;
-          } finally {
-            release();
-          }
-        },
-        {
-          policy: this.options.retryPolicy,
-          retryOnResult,
-          retryOnError,
-          sleep: this.options.sleep,
-          onRetry: ({ attempt, delayMs, reason }) =>
-            this.logger.warn(`Xelion ${info} on tenant ${this.options.tenant}: ${reason}, retry ${attempt} in ${delayMs} ms`),
-        },
-      );
+      const response = await withRetry(attempt, {
+        policy: this.options.retryPolicy,
+        retryOnResult,
+        retryOnError,
+        sleep: this.options.sleep,
+        onRetry: ({ attempt, delayMs, reason }) => this.logger.warn(`Xelion ${info} on tenant ${this.options.tenant}: ${reason}, retry ${attempt} in ${delayMs} ms`),
+      });
       return this.check(kind, info, response);
     } catch (error) {
       throw this.transportError(kind, info, error);
     }
   }
 
-  protected check(kind: CallKind, info: string, response: AxiosResponse): AxiosResponse {
+  protected check(kind: CallKind, info: string, response: XelionResponse): XelionResponse {
     const { status } = response;
     if (status >= 200 && status < 300) return response;
     const data = isObject(response.data) ? response.data : {};
@@ -228,7 +244,7 @@ export class XelionTransport {
     if (status === 401) throw new XelionAuthError(status, errorCode, xelionInfo);
     if (status === 404) throw new XelionNotFoundError(`${info}: not found (${message})`, errorCode, xelionInfo);
     if (status === 429) {
-      throw new XelionRetryableError(`${info}: Xelion is busy (too many concurrent requests) after retries: ${message}`, status, errorCode, xelionInfo, false, parseRetryAfterMs(response.headers?.['retry-after']));
+      throw new XelionRetryableError(`${info}: Xelion is busy (too many concurrent requests) after retries: ${message}`, status, errorCode, xelionInfo, false, parseRetryAfterMs(response.headers['retry-after']));
     }
     if (isRetryableStatus(status)) {
       const outcomeUnknown = kind === 'once';
@@ -297,10 +313,10 @@ export class XelionTransport {
       new XelionListTooLargeError(`GET ${path}: the list is larger than XELION_LIST_MAX_BYTES (${maxBytes} bytes); reading stopped`);
     for (let page = 0; page < MAX_PAGES; page += 1) {
       // Each page may only use what is left of the list's byte budget (the transport stops reading past it).
-      const bodyLimit = { maxBytes: Math.min(DEFAULT_MAX_BODY_BYTES, maxBytes - bytes), measured: (size: number) => (bytes += size) };
+      const bodyLimit = { maxBytes: Math.min(DEFAULT_MAX_BODY_BYTES, maxBytes - bytes), measured: (size: number) => (bytes += size), exceeded: false };
       const response = await this.send('read', 'GET', path, { ...params, limit: String(this.pageSize), ...(after ? { after } : {}) }, undefined, bodyLimit).catch(
         (error: unknown) => {
-          throw /maxContentLength/.test(String((error as Error)?.message)) && bodyLimit.maxBytes < DEFAULT_MAX_BODY_BYTES ? tooLarge() : error;
+          throw bodyLimit.exceeded && bodyLimit.maxBytes < DEFAULT_MAX_BODY_BYTES ? tooLarge() : error;
         },
       );
       if (bytes > maxBytes) throw tooLarge();

@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { NumberProviderClient } from './external/number-provider.client.js';
 import { RedirectionClient } from './external/redirection.client.js';
@@ -9,7 +8,6 @@ import { XelionClientFactory } from './xelion-client.factory.js';
  * beside Xelion. Needs SETTINGS (global ConfigModule). See docs/xelion-client.md.
  */
 @Module({
-  imports: [HttpModule],
   providers: [XelionClientFactory, NumberProviderClient, RedirectionClient],
   exports: [XelionClientFactory, NumberProviderClient, RedirectionClient],
 })

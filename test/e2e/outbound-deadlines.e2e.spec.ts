@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineExceededError, outboundAxiosConfig, requestWithDeadline } from '../../src/common/http/outbound-http.js';
+import { BodyTooLargeError, sendOutbound } from '../../src/common/http/outbound-request.js';
 import { createSafeAgents } from '../../src/common/http/url-safety.js';
 import { WebhookSender } from '../../src/webhooks/webhook-sender.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
@@ -99,6 +100,47 @@ describe('requestWithDeadline', () => {
     const config = { ...outboundAxiosConfig({ agents, timeoutMs: 5_000, maxContentLength: 1024 * 1024 }), url: huge.url };
     const error = await requestWithDeadline(axios, config, 5_000).catch((caught: unknown) => caught);
     expect(String((error as Error).message)).toMatch(/maxContentLength size of 1048576 exceeded/);
+  });
+});
+
+/** The same two guarantees on the lean path the Xelion client uses (common/http/outbound-request.ts). */
+describe('sendOutbound', () => {
+  let trickle: Misbehaving;
+  let huge: Misbehaving;
+  const agents = createSafeAgents(true);
+
+  beforeAll(async () => {
+    trickle = await misbehavingServer('trickle');
+    huge = await misbehavingServer('huge');
+  });
+  afterAll(async () => {
+    agents.httpAgent.destroy();
+    await trickle?.close();
+    await huge?.close();
+  });
+
+  it('ends a request whose body trickles at the deadline and closes its connection', async () => {
+    const started = Date.now();
+    const closedBefore = trickle.closedAfterMs.length;
+    const error = await sendOutbound(agents, { method: 'GET', url: new URL(trickle.url), headers: {}, deadlineMs: 500 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as Error).message).toBe('no complete answer within 500 ms');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect.poll(() => trickle.closedAfterMs.length).toBe(closedBefore + 1);
+  });
+
+  it('refuses a body larger than the cap', async () => {
+    const error = await sendOutbound(agents, { method: 'GET', url: new URL(huge.url), headers: {}, deadlineMs: 5_000, maxBodyBytes: 1024 * 1024 }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(BodyTooLargeError);
+    expect((error as BodyTooLargeError).maxBytes).toBe(1024 * 1024);
+  });
+
+  it('reads a whole answer under the cap', async () => {
+    const answer = await sendOutbound(agents, { method: 'GET', url: new URL(huge.url), headers: {}, deadlineMs: 5_000 });
+    expect(answer.status).toBe(200);
+    expect(answer.body.length).toBe(2 * 1024 * 1024 + 11);
   });
 });
 

@@ -1,7 +1,5 @@
-import { HttpService } from '@nestjs/axios';
 import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
-import axios from 'axios';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnsafeUrlError } from '../../src/common/http/url-safety.js';
 import { ConfigModule } from '../../src/config/config.module.js';
@@ -47,7 +45,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
 
   beforeAll(async () => {
     sim = await startTestSimulator();
-    factory = new XelionClientFactory(new HttpService(axios.create()), settings() as RuntimeSettings);
+    factory = new XelionClientFactory(settings() as RuntimeSettings);
   });
   afterAll(async () => {
     factory?.onModuleDestroy();
@@ -74,7 +72,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
     it('names the instance in User-Agent, and sends nothing once mayCall() answers false (a lost lease)', async () => {
       sim.setOptions({ recordRequests: true });
       let allowed = true;
-      const named = new XelionClientFactory(new HttpService(axios.create()), { ...settings(), instanceId: 'inst-7' } as RuntimeSettings);
+      const named = new XelionClientFactory({ ...settings(), instanceId: 'inst-7' } as RuntimeSettings);
       const guarded = named.forTenant({ serverUrl: sim.url, tenant: SIM_TENANT, token: SIM_TOKEN, mayCall: () => allowed }, fast);
       await guarded.me();
       expect(sim.requests(SIM_TENANT).map((r) => r.agent)).toEqual(['xelion-provisioning-service (instance inst-7)']);
@@ -354,7 +352,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
 
       // Control: a process allowing more than the server's limit does get 429s (and still succeeds).
       sim.setOptions({ latencyMs: 60 });
-      const greedy = new XelionClientFactory(new HttpService(axios.create()), settings({ maxConcurrency: 12 }) as RuntimeSettings);
+      const greedy = new XelionClientFactory(settings({ maxConcurrency: 12 }) as RuntimeSettings);
       const c = greedy.forTenant({ serverUrl: sim.url, tenant: 'pbx2', token: 'test-token-pbx2' }, { retryPolicy: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 20 } });
       await Promise.all(Array.from({ length: 24 }, () => c.me()));
       expect(sim.calls('pbx2').rejected429).toBeGreaterThan(0);
@@ -364,7 +362,7 @@ describe('Xelion client against the simulator (real HTTP)', () => {
 
   describe('URL safety', () => {
     it('refuses a server on a loopback address when private addresses are not allowed, before any request', async () => {
-      const strict = new XelionClientFactory(new HttpService(axios.create()), settings({}, false) as RuntimeSettings);
+      const strict = new XelionClientFactory(settings({}, false) as RuntimeSettings);
       const before = sim.calls(SIM_TENANT).total;
       const viaName = strict.forTenant({ serverUrl: sim.url.replace('127.0.0.1', 'localhost'), tenant: SIM_TENANT, token: SIM_TOKEN }, fast);
       const error = await caught(viaName.serverVersion());
@@ -388,11 +386,9 @@ describe('external services against the simulator', () => {
   let redirection: RedirectionClient;
   beforeAll(async () => {
     sim = await startTestSimulator();
-    const http = new HttpService(axios.create());
-    numbers = new NumberProviderClient(http, settings() as RuntimeSettings);
-    redirection = new RedirectionClient(http, settings() as RuntimeSettings);
-    numbers.retryOverrides = { retryPolicy: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 8 } };
-    redirection.retryOverrides = numbers.retryOverrides;
+    const fast = { retryPolicy: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 8 } };
+    numbers = new NumberProviderClient(settings() as RuntimeSettings, fast);
+    redirection = new RedirectionClient(settings() as RuntimeSettings, fast);
   });
   afterAll(async () => {
     numbers?.onModuleDestroy();
@@ -434,7 +430,7 @@ describe('external services against the simulator', () => {
   });
 
   it('refuses internal URLs when private addresses are not allowed', async () => {
-    const strict = new NumberProviderClient(new HttpService(axios.create()), settings({}, false) as RuntimeSettings);
+    const strict = new NumberProviderClient(settings({}, false) as RuntimeSettings);
     const error = await caught(strict.reserve({ url: `${sim.url}/numbers`, apiKey: 'demo-numbers-key' }, { country: 'NL', area: '015', label: 'x', reference: 'r' }));
     expect(error).toBeInstanceOf(UnsafeUrlError);
     expect(sim.state.reservations.size).toBe(0);

@@ -1,8 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { XelionClientFactory } from '../../src/xelion/xelion-client.factory.js';
@@ -68,7 +66,7 @@ describe('list reads against a server that pages for ever', () => {
   afterAll(() => server?.close());
 
   const client = (xelion: Partial<RuntimeSettings['xelion']>) =>
-    new XelionClientFactory(new HttpService(axios.create()), {
+    new XelionClientFactory({
       outboundAllowPrivate: true,
       xelion: { maxConcurrency: 4, timeoutMs: 5_000, ...xelion },
     } as RuntimeSettings).forTenant({ serverUrl: server.url, tenant: 'pbx1', token: 'canary-list-token' });

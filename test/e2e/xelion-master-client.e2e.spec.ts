@@ -1,5 +1,3 @@
-import { HttpService } from '@nestjs/axios';
-import axios from 'axios';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import { XelionClientFactory } from '../../src/xelion/xelion-client.factory.js';
@@ -15,7 +13,7 @@ describe('Xelion master client', () => {
 
   beforeAll(async () => {
     sim = await startTestSimulator({ park: defaultPark(), recordRequests: true });
-    factory = new XelionClientFactory(new HttpService(axios.create()), { outboundAllowPrivate: true, xelion: { maxConcurrency: 4, timeoutMs: 5_000 } } as RuntimeSettings);
+    factory = new XelionClientFactory({ outboundAllowPrivate: true, xelion: { maxConcurrency: 4, timeoutMs: 5_000 } } as RuntimeSettings);
   });
   afterAll(async () => {
     factory?.onModuleDestroy();

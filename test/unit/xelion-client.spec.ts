@@ -1,5 +1,5 @@
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { describe, expect, it } from 'vitest';
+import type { OutboundHttp, OutboundRequest, OutboundResponse } from '../../src/common/http/outbound-request.js';
 import { createSafeAgents } from '../../src/common/http/url-safety.js';
 import { Semaphore } from '../../src/xelion/tenant.semaphore.js';
 import { isRepeatable, lineRef, XelionPatch } from '../../src/xelion/xelion-patch.builder.js';
@@ -97,20 +97,21 @@ describe('helpers', () => {
 
 /** Error mapping of one client, over a stubbed transport (unit test of the class). */
 describe('XelionTenantClient error mapping', () => {
-  type Answer = Partial<AxiosResponse> | Error;
+  type Answer = { status: number; data?: unknown; headers?: OutboundResponse['headers'] } | Error;
   function clientWith(answers: Answer[]) {
-    const requests: AxiosRequestConfig[] = [];
-    const http = {
-      request: async (config: AxiosRequestConfig) => {
-        requests.push(config);
+    const requests: OutboundRequest[] = [];
+    const http: OutboundHttp = {
+      request: async (request) => {
+        requests.push(request);
         const answer = answers.shift();
         if (answer === undefined) throw new Error('no more answers');
         if (answer instanceof Error) throw answer;
-        return { headers: {}, data: undefined, ...answer } as AxiosResponse;
+        const { data } = answer;
+        return { status: answer.status, headers: answer.headers ?? {}, body: data === undefined ? '' : typeof data === 'string' ? data : JSON.stringify(data) };
       },
     };
     const client = new XelionTenantClient(
-      http as never,
+      http,
       {
         serverUrl: 'https://xelion.example.com',
         tenant: 'acme',
@@ -130,10 +131,11 @@ describe('XelionTenantClient error mapping', () => {
   it('speaks the dialect: base URL, Authorization header, paging parameters', async () => {
     const { client, requests } = clientWith([{ status: 200, data: { data: [], meta: { paging: {} } } }]);
     await client.listTrunks();
-    expect(requests[0].url).toBe('https://xelion.example.com/api/v1/acme/trunks');
-    expect(requests[0].headers).toMatchObject({ Authorization: 'xelion tok-123' });
-    expect(requests[0].params).toEqual({ include: 'assignedNumbers,defaultCallerNr', limit: '100' });
-    expect(requests[0].maxRedirects).toBe(0);
+    const url = requests[0].url;
+    expect(`${url.origin}${url.pathname}`).toBe('https://xelion.example.com/api/v1/acme/trunks');
+    expect(requests[0].headers).toMatchObject({ authorization: 'xelion tok-123' });
+    expect(Object.fromEntries(url.searchParams)).toEqual({ include: 'assignedNumbers,defaultCallerNr', limit: '100' });
+    expect(requests[0].deadlineMs).toBe(1000);
   });
 
   it('401 → XelionAuthError, not retried', async () => {

@@ -1,8 +1,7 @@
-import { HttpService } from '@nestjs/axios';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { checkUrlSyntax, createSafeAgents, type SafeAgents } from '../../common/http/url-safety.js';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { checkUrlSyntax } from '../../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../../config/runtime-settings.js';
-import { externalCall, stripSlash, type ExternalCallContext } from './external-call.js';
+import { EXTERNAL_CALL_OPTIONS, ExternalServiceClient, stripSlash, type ExternalCallOptions } from './external-service.client.js';
 import { NumberProviderError } from './external-service.error.js';
 
 export interface NumberProviderAccess {
@@ -30,28 +29,22 @@ export interface NumberReservationResult {
 
 /** `POST {numbers.url}/v1/numbers/reservations` (docs/xelion-contract.md "External services beside Xelion"). */
 @Injectable()
-export class NumberProviderClient implements OnModuleDestroy {
-  private readonly agents: SafeAgents;
-
+export class NumberProviderClient extends ExternalServiceClient {
   constructor(
-    @Inject(HttpService) private readonly http: HttpService,
-    @Inject(SETTINGS) private readonly settings: Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'>,
+    @Inject(SETTINGS) settings: Pick<RuntimeSettings, 'outboundAllowPrivate' | 'xelion'>,
+    @Optional() @Inject(EXTERNAL_CALL_OPTIONS) options?: ExternalCallOptions,
   ) {
-    this.agents = createSafeAgents(settings.outboundAllowPrivate);
+    super(settings, options);
   }
-
-  /** For tests: shorter retries. */
-  retryOverrides: Pick<ExternalCallContext, 'retryPolicy' | 'sleep'> = {};
 
   async reserve(access: NumberProviderAccess, request: NumberRequest): Promise<NumberReservationResult> {
     const base = stripSlash(checkUrlSyntax(access.url).toString());
-    const response = await externalCall(
-      { http: this.http.axiosRef, agents: this.agents, timeoutMs: this.settings.xelion.timeoutMs, ...this.retryOverrides },
+    const response = await this.call(
       {
         method: 'POST',
         url: `${base}/v1/numbers/reservations`,
-        headers: { Authorization: `Bearer ${access.apiKey}`, 'Content-Type': 'application/json' },
-        data: { country: request.country, area: request.area, label: request.label, reference: request.reference },
+        headers: { authorization: `Bearer ${access.apiKey}` },
+        json: { country: request.country, area: request.area, label: request.label, reference: request.reference },
       },
       'the number provider',
       (message, retryable, status, timedOut) => new NumberProviderError(message, retryable, status, timedOut),
@@ -61,10 +54,5 @@ export class NumberProviderClient implements OnModuleDestroy {
       throw new NumberProviderError('the number provider: the answer has no E.164 number', false, response.status);
     }
     return { number: data.number, reference: typeof data.reference === 'string' ? data.reference : request.reference };
-  }
-
-  onModuleDestroy(): void {
-    this.agents.httpAgent.destroy();
-    this.agents.httpsAgent.destroy();
   }
 }
