@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
 import { ApiKey } from './api-key.entity.js';
 
 /**
@@ -27,9 +28,29 @@ export interface KeyRow {
   allowed_server_hosts: string[] | null;
 }
 
-/** The SQL of API keys that the key service runs (saving a key goes through the entity). */
+/** A new key's row: only its hash and display prefix, never the key. */
+export interface NewApiKeyRow {
+  organizationId: number;
+  name: string;
+  prefix: string;
+  keyHash: Buffer;
+  expiresAt: Date | null;
+}
+
+/** The SQL of API keys. */
 export class ApiKeyRepository {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Stores a key in the transaction of `manager`. */
+  static insert(manager: EntityManager, row: NewApiKeyRow): Promise<ApiKey> {
+    return manager.save(manager.create(ApiKey, { ...row, lastUsedAt: null, revokedAt: null }));
+  }
+
+  /** A page of an organization's keys, revoked and expired ones included. */
+  page<T>(organizationId: number, page: PageQuery, map: (key: ApiKey) => T): Promise<Page<T>> {
+    const query = this.dataSource.manager.createQueryBuilder(ApiKey, 'key').where('key.organization_id = :organizationId', { organizationId });
+    return paginate(query, 'key.id', page, map);
+  }
 
   /** The key with this hash and its organization, read fresh on every call (no cache: docs/security.md). */
   async findByHash(keyHash: Buffer): Promise<KeyRow | undefined> {

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
 import { ApiError } from '../common/http/error-response.js';
-import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
-import { ApiKey } from './api-key.entity.js';
+import type { Page, PageQuery } from '../common/http/pagination.js';
+import type { ApiKey } from './api-key.entity.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { displayPrefix, generateApiKey, hashApiKey, hasValidChecksum } from './api-key.token.js';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-key.dto.js';
@@ -22,17 +22,7 @@ export async function saveApiKey(
   expiresAt: Date | null,
   key: string = generateApiKey(),
 ): Promise<{ entity: ApiKey; key: string }> {
-  const entity = await manager.save(
-    manager.create(ApiKey, {
-      organizationId,
-      name,
-      prefix: displayPrefix(key),
-      keyHash: hashApiKey(key),
-      expiresAt,
-      lastUsedAt: null,
-      revokedAt: null,
-    }),
-  );
+  const entity = await ApiKeyRepository.insert(manager, { organizationId, name, prefix: displayPrefix(key), keyHash: hashApiKey(key), expiresAt });
   return { entity, key };
 }
 
@@ -114,10 +104,7 @@ export class ApiKeyService {
 
   async list(caller: Caller, organizationId: number, page: PageQuery): Promise<Page<ApiKeyDto>> {
     const organization = await this.organizations.findInScope(caller, organizationId);
-    const query = this.dataSource.manager
-      .createQueryBuilder(ApiKey, 'key')
-      .where('key.organization_id = :organizationId', { organizationId: organization.id });
-    return paginate(query, 'key.id', page, ApiKeyDto.from);
+    return this.keys.page(organization.id, page, ApiKeyDto.from);
   }
 
   async revoke(caller: Caller, organizationId: number, keyId: number): Promise<void> {

@@ -9,7 +9,8 @@ import { Organization } from './organization.entity.js';
 /** A new organization below `parentId`; `ancestorIds` is the parent's ancestors and the parent (root first). */
 export interface NewOrganization {
   name: string;
-  parentId: number;
+  /** Null for a top-level (root) organization. */
+  parentId: number | null;
   ancestorIds: number[];
 }
 
@@ -52,6 +53,12 @@ export class OrganizationsRepository {
     return manager.save(
       manager.create(Organization, { name: organization.name, parentId: organization.parentId, ancestorIds: organization.ancestorIds, disabledAt: null }),
     );
+  }
+
+  /** Whether the database holds any organization (a new database holds none until the root is made). */
+  async anyExists(manager: EntityManager): Promise<boolean> {
+    const [{ exists }] = (await manager.query('SELECT EXISTS (SELECT 1 FROM organizations) AS exists')) as { exists: boolean }[];
+    return exists;
   }
 
   /** How many organizations the subtree of `id` holds, `id` included. */

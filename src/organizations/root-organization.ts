@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { saveApiKey } from './api-key.service.js';
 import { generateApiKey } from './api-key.token.js';
-import { Organization } from './organization.entity.js';
+import type { Organization } from './organization.entity.js';
+import { OrganizationsRepository } from './organizations.repository.js';
 
 export interface CreatedRoot {
   organization: Organization;
@@ -13,7 +14,7 @@ export interface CreatedRoot {
 export async function createRootOrganization(manager: EntityManager, name: string, givenKey?: string): Promise<CreatedRoot> {
   const key = givenKey ?? generateApiKey();
   const organization = await manager.transaction(async (manager) => {
-    const root = await manager.save(manager.create(Organization, { name, parentId: null, ancestorIds: [], disabledAt: null }));
+    const root = await new OrganizationsRepository(manager.connection).insert(manager, { name, parentId: null, ancestorIds: [] });
     await saveApiKey(manager, root.id, 'root', null, key);
     return root;
   });
@@ -29,7 +30,6 @@ export async function ensureRootOrganization(
   name: string,
   rootApiKey: string | undefined,
 ): Promise<CreatedRoot | undefined> {
-  const [{ exists }] = await manager.query<{ exists: boolean }[]>('SELECT EXISTS (SELECT 1 FROM organizations) AS exists');
-  if (exists) return undefined;
+  if (await new OrganizationsRepository(manager.connection).anyExists(manager)) return undefined;
   return createRootOrganization(manager, name, rootApiKey);
 }
