@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DataSource } from 'typeorm';
 import type { Caller } from '../../src/common/auth/caller.js';
 import { OrdersRepository, type StatusColumns } from '../../src/orders/orders.repository.js';
 import { openRepositoryDatabase, type RepositoryDatabase } from '../support/repository-database.js';
-
-/** An organization row under `parent` (ancestor_ids kept as the service keeps them). */
-async function organization(dataSource: DataSource, name: string, parent?: { id: number; ancestorIds: number[] }) {
-  const ancestorIds = parent ? [...parent.ancestorIds, parent.id] : [];
-  const [row]: { id: number }[] = await dataSource.query(`INSERT INTO organizations (name, parent_id, ancestor_ids) VALUES ($1, $2, $3) RETURNING id`, [
-    name,
-    parent?.id ?? null,
-    ancestorIds,
-  ]);
-  return { id: row.id, ancestorIds };
-}
+import { insertOrganization as organization } from '../support/repository-fixtures.js';
 
 function callerOf(org: { id: number; ancestorIds: number[] }): Caller {
   return { organizationId: org.id, ancestorIds: org.ancestorIds, apiKeyId: 0, organization: { id: org.id, name: 'x', parentId: null, createdAt: new Date(), allowedServerHosts: null } };
