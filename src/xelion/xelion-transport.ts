@@ -12,7 +12,7 @@ import {
   type RetryDecision,
   type RetryPolicy,
 } from '../common/http/outbound-http.js';
-import { BodyTooLargeError, type OutboundHttp } from '../common/http/outbound-request.js';
+import { BodyTooLargeError, parseAnswerBody, type OutboundHttp } from '../common/http/outbound-request.js';
 import type { SafeAgents } from '../common/http/url-safety.js';
 import { isRepeatable, type XelionPatch } from './xelion-patch.builder.js';
 import type { Semaphore } from './tenant.semaphore.js';
@@ -94,15 +94,6 @@ export interface XelionResponse {
   data: unknown;
 }
 
-/** A JSON answer parsed; text that is not JSON stays text (the error mapping then says "unexpected answer"). */
-function parseBody(text: string): unknown {
-  if (text === '') return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 function queryString(params: Record<string, string> | undefined): string {
   if (!params) return '';
@@ -215,7 +206,7 @@ export class XelionTransport {
         }
         this.options.observe?.(method, answer.status, started);
         bodyLimit?.measured(Buffer.byteLength(answer.body));
-        return { status: answer.status, headers: answer.headers, data: parseBody(answer.body) };
+        return { status: answer.status, headers: answer.headers, data: parseAnswerBody(answer.body) };
       } finally {
         release();
       }

@@ -43,6 +43,16 @@ export interface OutboundHttp {
 }
 
 /** The answer's body (or the request's) is larger than allowed; nothing more of it was read. */
+/** An answer's body as JSON when it is JSON; other text stays text (callers then say "unexpected answer"). */
+export function parseAnswerBody(text: string): unknown {
+  if (text === '') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export class BodyTooLargeError extends Error {
   readonly code = 'ERR_BODY_TOO_LARGE';
   constructor(readonly maxBytes: number) {

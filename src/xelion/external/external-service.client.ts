@@ -1,6 +1,6 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { isRetryableStatus, isRetryableTransportError, isTimeout, retryDecisionForResponse, unsafeUrlCause, withRetry, type RetryPolicy } from '../../common/http/outbound-http.js';
-import { createOutboundHttp, type OutboundHttp } from '../../common/http/outbound-request.js';
+import { createOutboundHttp, parseAnswerBody, type OutboundHttp } from '../../common/http/outbound-request.js';
 import { createSafeAgents, type SafeAgents } from '../../common/http/url-safety.js';
 import type { RuntimeSettings } from '../../config/runtime-settings.js';
 import type { ExternalServiceError } from './external-service.error.js';
@@ -75,7 +75,7 @@ export abstract class ExternalServiceClient implements OnModuleDestroy {
       }
       throw makeError(`${what}: ${error instanceof Error ? error.message : String(error)}`, false);
     }
-    const data = parseBody(response.body);
+    const data = parseAnswerBody(response.body);
     if (response.status >= 200 && response.status < 300) return { status: response.status, data };
     const detail = describeBody(data);
     if (response.status === 401 || response.status === 403) {
@@ -90,14 +90,6 @@ export abstract class ExternalServiceClient implements OnModuleDestroy {
   }
 }
 
-function parseBody(text: string): unknown {
-  if (text === '') return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 function describeBody(data: unknown): string {
   if (typeof data === 'object' && data !== null) {
