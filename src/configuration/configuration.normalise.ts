@@ -1,3 +1,4 @@
+import { canonicalMac } from '../common/mac-address.js';
 import { WEEKDAYS } from './configuration.constants.js';
 import type { RulesResult } from './configuration.rules.js';
 import type {
@@ -83,8 +84,8 @@ export function normalise(document: any, numbers: Pick<RulesResult, 'numberE164'
 
 /** `80-5e-c0-12-34-56`, `805EC0123456` → `80:5E:C0:12:34:56`. */
 export function macAddress(value: string): string {
-  const digits = value.replace(/[:-]/g, '').toUpperCase();
-  return digits.match(/../g)!.join(':');
+  // Valid by now (the schema's pattern): canonicalMac cannot answer null here.
+  return canonicalMac(value) ?? value;
 }
 
 function fallback(value: any, departmentNames: Map<string, string>): Fallback {

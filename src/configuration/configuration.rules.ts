@@ -1,6 +1,7 @@
 import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { COUNTRY_CODES, INTERNATIONAL_NUMBER_PATTERN, WEEKDAYS } from './configuration.constants.js';
 import { quote, toPointer, type ConfigurationError } from './configuration.errors.js';
+import { macDigits } from '../common/mac-address.js';
 
 /**
  * The rules of configuration format v1 that span the document, or that JSON Schema cannot state
@@ -129,8 +130,8 @@ export function checkDocumentRules(document: Json): RulesResult {
     for (let phoneIndex = 0; phoneIndex < phones.length; phoneIndex++) {
       const phone = phones[phoneIndex];
       if (!isObject(phone) || !isString(phone.macAddress)) continue;
-      const mac = phone.macAddress.replace(/[:-]/g, '').toUpperCase();
-      if (!/^[0-9A-F]{12}$/.test(mac)) continue;
+      const mac = macDigits(phone.macAddress);
+      if (mac === null) continue;
       const path: LazyPath = () => ['users', index, 'phones', phoneIndex, 'macAddress'];
       const owner = macs.get(mac);
       if (owner !== undefined) report(path(), `MAC address ${quote(phone.macAddress)} is already used at ${at(owner)}`);

@@ -1,3 +1,4 @@
+import { canonicalMac } from '../common/mac-address.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { lineRef, XelionPatch } from './xelion-patch.builder.js';
 import { XelionPermanentError } from './xelion.errors.js';
@@ -34,9 +35,9 @@ import type {
 
 /** `80-5e-c0-12-34-56`, `805EC0123456` → `80:5E:C0:12:34:56`; throws on anything else. */
 export function normalizeMac(mac: string): string {
-  const hex = mac.replace(/[:\-.\s]/g, '').toUpperCase();
-  if (!/^[0-9A-F]{12}$/.test(hex)) throw new XelionPermanentError(`"${mac}" is not a MAC address`);
-  return hex.match(/../g)!.join(':');
+  const canonical = canonicalMac(mac);
+  if (canonical === null) throw new XelionPermanentError(`"${mac}" is not a MAC address`);
+  return canonical;
 }
 
 const PASSWORD_CLASSES = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz', '23456789', '!#%+-=?@_~'];

@@ -4,7 +4,7 @@ import type { ViewContext } from '../main.js';
 import { organizations } from '../organizations-cache.js';
 import { announce, duration, errorBox, pageHeading, showError, statusBadge, statusWord, table, time } from '../ui.js';
 
-/** Issue 7: "update live while the order runs" — the order and its steps are polled every second while it runs. */
+/** "Update live while the order runs": the order and its steps are polled every second while it runs. */
 const POLL_MS = 1000;
 const ACTIVE = new Set(['NOT_STARTED', 'IN_PROGRESS']);
 

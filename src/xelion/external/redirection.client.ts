@@ -1,3 +1,4 @@
+import { macDigits } from '../../common/mac-address.js';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { checkUrlSyntax } from '../../common/http/url-safety.js';
 import { SETTINGS, type RuntimeSettings } from '../../config/runtime-settings.js';
@@ -30,8 +31,8 @@ export class RedirectionClient extends ExternalServiceClient {
   }
 
   async register(access: RedirectionAccess, mac: string, registration: DeviceRegistration): Promise<void> {
-    const hex = mac.replace(/[:\-.\s]/g, '').toUpperCase();
-    if (!/^[0-9A-F]{12}$/.test(hex)) throw new RedirectionError(`"${mac}" is not a MAC address`, false);
+    const hex = macDigits(mac);
+    if (hex === null) throw new RedirectionError(`"${mac}" is not a MAC address`, false);
     const base = stripSlash(checkUrlSyntax(access.url).toString());
     await this.call(
       {
