@@ -64,3 +64,37 @@ export async function insertOrder(db: DataSource, organizationId: number, callba
   )) as { id: number }[];
   return row.id;
 }
+
+/** An order of `organizationId` that `owner` holds a lease on while it runs (the fenced writes' precondition). */
+export async function insertLeasedOrder(
+  db: DataSource,
+  organizationId: number,
+  owner: string,
+  lease: { status?: string; leaseSeconds?: number } = {},
+): Promise<number> {
+  const id = await insertOrder(db, organizationId, null);
+  await db.query(`UPDATE orders SET status = $2, locked_by = $3, locked_until = now() + make_interval(secs => $4) WHERE id = $1`, [
+    id,
+    lease.status ?? 'IN_PROGRESS',
+    owner,
+    lease.leaseSeconds ?? 300,
+  ]);
+  return id;
+}
+
+export interface ApiKeyOptions {
+  revoked?: boolean;
+  /** Seconds from now: negative for a key that has expired. */
+  expiresInSeconds?: number;
+}
+
+/** An API key row of `organizationId` whose hash is `keyHash` (the key itself is never stored). */
+export async function insertApiKey(db: DataSource, organizationId: number, keyHash: Buffer, options: ApiKeyOptions = {}): Promise<number> {
+  const [row] = (await db.query(
+    `INSERT INTO api_keys (organization_id, name, prefix, key_hash, expires_at, revoked_at)
+     VALUES ($1, 'fixture key', 'xps_fixture', $2, now() + make_interval(secs => $3::double precision), CASE WHEN $4::boolean THEN now() END)
+     RETURNING id`,
+    [organizationId, keyHash, options.expiresInSeconds ?? null, options.revoked ?? false],
+  )) as { id: number }[];
+  return row.id;
+}
