@@ -16,6 +16,7 @@ import type { JournalView, StepContext, StepOutput, StepOutputs } from './step-c
 import { ParkTenants, type ParkStepAccess } from './park-tenant.js';
 import { DrainingError, LeaseLostError, ORGANIZATION_DISABLED, PARK_LOGIN_REJECTED, StepFailure, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
+import { SnapshotTenantGateway } from './snapshot-tenant-gateway.js';
 import { TenantGatewayFactory, type TenantGateway } from './tenant-gateway.js';
 
 /** How the executor steers one run from outside. */
@@ -113,8 +114,11 @@ export class OrderRunner {
       const services = this.services.forOrder(order);
       await checkCredentials(services, steps.filter((step) => !outputs.has(step.seq)));
       let tenant: TenantGateway | undefined;
+      // The run's first attempts answer look-ups from the preflight's reading (docs/provisioning.md, "Plan").
+      let reading: SnapshotTenantGateway | undefined;
       const useToken = (token: string) => {
         tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control) });
+        reading = new SnapshotTenantGateway(tenant);
       };
       // A park order gets its tenant token from its `tenant` step (docs/provisioning.md, "Park orders").
       const park = await this.parkAccess(me, order, services, control, useToken);
@@ -129,8 +133,9 @@ export class OrderRunner {
         journal,
         get tenant(): TenantGateway {
           if (!tenant) throw new StepFailure('INTERNAL_ERROR', 'the park order has no tenant session: its tenant step has not run');
-          return tenant;
+          return attempt === 1 && reading ? reading : tenant;
         },
+        adoptReading: (organisationName, organisation, contents) => reading?.adopt(organisationName, organisation, contents),
         park,
         services,
       }));

@@ -5,7 +5,7 @@ import type { ExternalServices } from '../external-services.js';
 import { allExternalNumbers } from '../provisioning-plan.js';
 import { NUMBER_CREDENTIALS } from '../steps/numbers.step.js';
 import { TRUNK_CREDENTIALS } from '../steps/trunk.step.js';
-import type { TenantAbout, TenantGateway } from '../tenant-gateway.js';
+import type { OrganisationView, TenantAbout, TenantContents, TenantGateway } from '../tenant-gateway.js';
 import { XelionListTooLargeError } from '../../xelion/xelion.errors.js';
 import { computePlan, type PlanResult } from './plan.js';
 
@@ -33,6 +33,8 @@ export interface TenantInspection {
   about: TenantAbout | null;
   /** Null when the tenant could not be read (a requirement says why). */
   plan: PlanResult | null;
+  /** What was read, for the run to answer its look-ups from (null when the tenant could not be read). */
+  reading: { organisation: OrganisationView | null; contents: TenantContents } | null;
 }
 
 export interface InspectionInput {
@@ -71,7 +73,7 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
     } else {
       requirements.push(unmet('server', failure.code, `the server did not answer as a Xelion tenant: ${failure.message}; check Xelion-Server-Url and Xelion-Tenant-Name`));
     }
-    return { requirements, about: null, plan: null };
+    return { requirements, about: null, plan: null, reading: null };
   }
   if (about.apiVersionMajor !== SUPPORTED_API_MAJOR) {
     requirements.push(
@@ -88,8 +90,10 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
   }
 
   let plan: PlanResult | null = null;
+  let reading: TenantInspection['reading'] = null;
   try {
     const [[organisation], contents] = await Promise.all([gateway.findOrganisations(configuration.organization.name), gateway.readAll()]);
+    reading = { organisation: organisation ?? null, contents };
     plan = computePlan({ configuration, organisation: organisation ?? null, contents, ownOids: input.ownOids });
     requirements.push(met('tenantRead', `read ${contents.users.length} users, ${contents.lines.length} lines, ${contents.phones.length} phones, ${contents.trunks.length} trunks`));
 
@@ -117,7 +121,7 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
         : unmet('redirection', 'MISSING_CREDENTIAL', 'phones will not be registered at a redirection server: credential "redirection.url" is not set', 'warning'),
     );
   }
-  return { requirements, about, plan };
+  return { requirements, about, plan, reading };
 }
 
 async function credentials(services: ExternalServices, organizationId: number, name: RequirementName, keys: readonly string[], why: string): Promise<Requirement> {
