@@ -1,13 +1,10 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp, type RunningApp } from '../../src/app.js';
-import { loadSettings } from '../../src/config/settings.js';
 import { ExecutorService } from '../../src/provisioning/executor.service.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 import { defaultPark, type ParkSeed } from '../../tools/xelion-simulator/park.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
 import { startTestSimulator, type RunningSimulator } from '../support/simulator.js';
-import { request, ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+import { request, ROOT_KEY, startOtherInstance, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
  * Park orders (docs/provisioning.md, "Park orders") over real HTTP: the service, the simulator with a
@@ -317,23 +314,6 @@ describe('park orders', () => {
   });
 });
 
-/** A second instance of the service on the same database (same key), with its own executor. */
-async function startInstance(first: TestApp): Promise<RunningApp & { baseUrl: string }> {
-  const settings = loadSettings({
-    LOG_LEVEL: 'warn',
-    ROOT_API_KEY: ROOT_KEY,
-    DATABASE_URL: first.settings.databaseUrl,
-    ENCRYPTION_KEY: first.settings.encryptionKey.toString('base64'),
-    OUTBOUND_ALLOW_PRIVATE: 'true',
-    EXECUTOR_POLL_MS: '50',
-    LEASE_SECONDS: '2',
-  });
-  const running = await createApp(settings, { logDestination: new PassThrough().resume() });
-  await running.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = running.app.getHttpServer().address() as { port: number };
-  return { ...running, baseUrl: `http://127.0.0.1:${port}` };
-}
-
 describe('a crash during the tenant step', () => {
   it('the instance that takes the order over finds the tenant the order recorded and takes no second one', async () => {
     sim.setOptions({ latencyMs: 150 });
@@ -351,7 +331,7 @@ describe('a crash during the tenant step', () => {
     expect(held).toEqual({ status: 'IN_PROGRESS', tenant_database_id: '12' });
     expect(parkState().find((t) => t.databaseId === 12)).toMatchObject({ name: 'crash-co' });
 
-    const rescuer = await startInstance(app);
+    const rescuer = await startOtherInstance(app, { LEASE_SECONDS: '2' });
     try {
       const order = await finished(alpha, created.body.id, rescuer);
       sim.setOptions({ latencyMs: 0 });

@@ -1,11 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type RunningApp } from '../../src/app.js';
-import { loadSettings } from '../../src/config/settings.js';
 import { ExecutorService } from '../../src/provisioning/executor.service.js';
 import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
-import { request, ROOT_KEY, startTestApp, type TestApp } from '../support/test-app.js';
+import { request, ROOT_KEY, startOtherInstance, startTestApp, type OtherInstance, type TestApp } from '../support/test-app.js';
 
 /**
  * Several instances on one PostgreSQL database ("Tests"): a take-over after a crash, and two
@@ -25,27 +22,14 @@ function configuration(i: number) {
   };
 }
 
-interface Instance {
-  running: RunningApp;
-  baseUrl: string;
+interface Instance extends OtherInstance {
   executor: ExecutorService;
 }
 
-/** A second instance of the service on the same database as `first` (same key), with its own executor. */
+/** Another instance of the service on the database of `first`, with its executor at hand. */
 async function startInstance(first: TestApp, env: Record<string, string>): Promise<Instance> {
-  const settings = loadSettings({
-    LOG_LEVEL: 'warn',
-    ROOT_API_KEY: ROOT_KEY,
-    DATABASE_URL: first.settings.databaseUrl,
-    ENCRYPTION_KEY: first.settings.encryptionKey.toString('base64'),
-    OUTBOUND_ALLOW_PRIVATE: 'true',
-    EXECUTOR_POLL_MS: '50',
-    ...env,
-  });
-  const running = await createApp(settings, { logDestination: new PassThrough().resume() });
-  await running.app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = running.app.getHttpServer().address() as { port: number };
-  return { running, baseUrl: `http://127.0.0.1:${port}`, executor: running.app.get(ExecutorService) };
+  const other = await startOtherInstance(first, env);
+  return { ...other, executor: other.running.app.get(ExecutorService) };
 }
 
 let sim: RunningSimulator;

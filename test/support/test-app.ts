@@ -92,3 +92,27 @@ export async function request(baseUrl: string, method: string, path: string, opt
   }
   return { status: response.status, headers: response.headers, text, body: parsed };
 }
+
+/** Another instance of the service on the database of `first` (same keys), with its own executor. */
+export interface OtherInstance {
+  running: RunningApp;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts another instance beside `first` (several instances on one database), listening on a free port. */
+export async function startOtherInstance(first: TestApp, env: Record<string, string> = {}): Promise<OtherInstance> {
+  const settings = loadSettings({
+    LOG_LEVEL: 'warn',
+    ROOT_API_KEY: ROOT_KEY,
+    DATABASE_URL: first.settings.databaseUrl,
+    ENCRYPTION_KEY: first.settings.encryptionKey.toString('base64'),
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    EXECUTOR_POLL_MS: '50',
+    ...env,
+  });
+  const running = await createApp(settings, { logDestination: new PassThrough().resume() });
+  await running.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = running.app.getHttpServer().address() as { port: number };
+  return { running, baseUrl: `http://127.0.0.1:${port}`, close: () => running.close() };
+}
