@@ -3,6 +3,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
+import { canonicalJson } from '../common/canonical-json.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ApiError } from '../common/http/error-response.js';
 import { assertSafeUrl, UnsafeUrlError } from '../common/http/url-safety.js';
@@ -19,18 +20,6 @@ import { planSteps } from './provisioning-plan.js';
 
 /** How long an Idempotency-Key keeps answering with its order (docs/provisioning.md, "Idempotency-Key"). */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
-
-/** JSON with object keys sorted, so that the same document always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /**
  * What an Idempotency-Key is bound to: the body and where it goes (server, tenant, callback). The

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../common/canonical-json.js';
 import type { Configuration, ExternalNumber } from '../../configuration/configuration.types.js';
 import { allExternalNumbers } from '../provisioning-plan.js';
 import { closedLineName } from '../steps/closed-line.step.js';
@@ -68,25 +69,13 @@ function fieldsOf(changes: object | undefined, current: Record<string, unknown>)
   return fields;
 }
 
-/** JSON with object keys sorted, so that the same plan always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    return `{${Object.keys(value as object)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
 /** A hash of the changes and conflicts (not of the answer's wording): the same tenant and configuration give the same hash. */
 export function planHashOf(changes: PlanChange[], conflicts: PlanConflict[]): string {
   const subject = {
     changes: changes.map(({ action, kind, key, path, fields }) => ({ action, kind, key, path, fields: fields ?? null })),
     conflicts: conflicts.map(({ code, path }) => ({ code, path })),
   };
-  return `sha256:${createHash('sha256').update(canonical(subject)).digest('hex')}`;
+  return `sha256:${createHash('sha256').update(canonicalJson(subject)).digest('hex')}`;
 }
 
 /** Indexes of a tenant's contents, by the natural keys the engine uses. */
