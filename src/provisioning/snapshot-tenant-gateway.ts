@@ -21,6 +21,7 @@ import type {
   VisitAddress,
   TelecomAddress,
 } from './tenant-gateway.js';
+import { TenantIndex } from './tenant-index.js';
 
 /**
  * A run's view of its tenant (docs/provisioning.md, "Plan"): once the preflight has read the tenant in
@@ -32,13 +33,8 @@ import type {
 export class SnapshotTenantGateway implements TenantGateway {
   private organisationName: string | null = null;
   private organisation: OrganisationView | null = null;
-  private readonly users = new Map<string, UserView>();
-  private readonly persons = new Map<string, PersonView>();
-  private readonly lines = new Map<string, LineView>();
-  private readonly linesByName = new Map<string, LineView[]>();
-  private readonly phonesByUser = new Map<string, PhoneView[]>();
-  private trunkList: TrunkView[] = [];
-  private adopted = false;
+  /** The preflight's reading; undefined until it is adopted (every look-up is live until then). */
+  private reading: TenantIndex | undefined;
 
   private organisationDirty = false;
   private trunksDirty = false;
@@ -55,17 +51,7 @@ export class SnapshotTenantGateway implements TenantGateway {
   adopt(organisationName: string, organisation: OrganisationView | null, contents: TenantContents): void {
     this.organisationName = organisationName;
     this.organisation = organisation;
-    for (const user of contents.users) if (!this.users.has(user.userName.toLowerCase())) this.users.set(user.userName.toLowerCase(), user);
-    for (const person of contents.persons) this.persons.set(person.oid, person);
-    for (const line of contents.lines) {
-      this.lines.set(line.oid, line);
-      this.linesByName.set(line.commonName, [...(this.linesByName.get(line.commonName) ?? []), line]);
-    }
-    for (const phone of contents.phones) {
-      if (phone.userOid !== null) this.phonesByUser.set(phone.userOid, [...(this.phonesByUser.get(phone.userOid) ?? []), phone]);
-    }
-    this.trunkList = contents.trunks;
-    this.adopted = true;
+    this.reading = new TenantIndex(contents);
   }
 
   // Reads: from the reading while it is valid for the object, else live.
@@ -80,41 +66,40 @@ export class SnapshotTenantGateway implements TenantGateway {
     return this.live.readAll();
   }
   async findOrganisations(name: string): Promise<OrganisationView[]> {
-    if (this.adopted && !this.organisationDirty && name === this.organisationName) return this.organisation ? [this.organisation] : [];
+    if (this.reading && !this.organisationDirty && name === this.organisationName) return this.organisation ? [this.organisation] : [];
     return this.live.findOrganisations(name);
   }
   async getPerson(oid: string): Promise<PersonView> {
-    const person = this.adopted && !this.dirtyPersons.has(oid) ? this.persons.get(oid) : undefined;
+    const person = this.dirtyPersons.has(oid) ? undefined : this.reading?.personByOid.get(oid);
     return person ?? this.live.getPerson(oid);
   }
   findPersons(commonName: string): Promise<PersonView[]> {
     return this.live.findPersons(commonName);
   }
   async findUser(userName: string): Promise<UserView | null> {
-    const key = userName.toLowerCase();
-    if (!this.adopted || this.dirtyUsers.has(key)) return this.live.findUser(userName);
-    const user = this.users.get(key);
+    if (!this.reading || this.dirtyUsers.has(userName.toLowerCase())) return this.live.findUser(userName);
+    const user = this.reading.user(userName);
     if (user && this.dirtyUserOids.has(user.oid)) return this.live.findUser(userName);
     return user ?? null;
   }
   async getLine(oid: string): Promise<LineView> {
-    const line = this.adopted && !this.dirtyLines.has(oid) ? this.lines.get(oid) : undefined;
+    const line = this.dirtyLines.has(oid) ? undefined : this.reading?.lineByOid.get(oid);
     return line ?? this.live.getLine(oid);
   }
   async findLines(commonName: string): Promise<LineView[]> {
-    const found = this.linesByName.get(commonName) ?? [];
-    if (!this.adopted || this.dirtyLineNames.has(commonName) || found.some((line) => this.dirtyLines.has(line.oid))) return this.live.findLines(commonName);
+    const found = this.reading?.linesByName.get(commonName) ?? [];
+    if (!this.reading || this.dirtyLineNames.has(commonName) || found.some((line) => this.dirtyLines.has(line.oid))) return this.live.findLines(commonName);
     return found;
   }
   async phonesOfUser(userOid: string): Promise<PhoneView[]> {
-    if (!this.adopted || this.dirtyPhoneOwners.has(userOid)) return this.live.phonesOfUser(userOid);
-    return this.phonesByUser.get(userOid) ?? [];
+    if (!this.reading || this.dirtyPhoneOwners.has(userOid)) return this.live.phonesOfUser(userOid);
+    return this.reading.phonesByUser.get(userOid) ?? [];
   }
   phoneByMac(macAddress: string): Promise<PhoneView | null> {
     return this.live.phoneByMac(macAddress);
   }
   async trunks(): Promise<TrunkView[]> {
-    return this.adopted && !this.trunksDirty ? this.trunkList : this.live.trunks();
+    return this.reading && !this.trunksDirty ? this.reading.contents.trunks : this.live.trunks();
   }
 
   // Writes: to the tenant, after marking what they touch as no longer known.

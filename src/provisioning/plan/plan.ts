@@ -8,7 +8,8 @@ import { dayNightMode } from '../steps/opening-hours.step.js';
 import { organisationChanges, wantedOrganisation } from '../steps/organization.step.js';
 import { personalLineName } from '../steps/step-support.js';
 import { personalLineChanges, personChanges } from '../steps/user.step.js';
-import type { LineView, OrganisationView, PhoneView, TenantContents, UserView } from '../tenant-gateway.js';
+import type { OrganisationView, TenantContents } from '../tenant-gateway.js';
+import { TenantIndex } from '../tenant-index.js';
 
 /** The kinds of objects a plan speaks of: the result's kinds (docs/provisioning.md, "Plan"). */
 export type PlanKind = 'organisation' | 'person' | 'user' | 'phoneLine' | 'phone' | 'trunk' | 'number';
@@ -76,35 +77,6 @@ export function planHashOf(changes: PlanChange[], conflicts: PlanConflict[]): st
     conflicts: conflicts.map(({ code, path }) => ({ code, path })),
   };
   return `sha256:${createHash('sha256').update(canonicalJson(subject)).digest('hex')}`;
-}
-
-/** Indexes of a tenant's contents, by the natural keys the engine uses. */
-class TenantIndex {
-  readonly usersByName = new Map<string, UserView>();
-  readonly lineByOid = new Map<string, LineView>();
-  readonly linesByName = new Map<string, LineView[]>();
-  readonly linesByExtension = new Map<string, LineView[]>();
-  readonly phoneByMac = new Map<string, PhoneView>();
-  readonly personByOid: Map<string, TenantContents['persons'][number]>;
-
-  constructor(readonly contents: TenantContents) {
-    for (const user of contents.users) if (!this.usersByName.has(user.userName.toLowerCase())) this.usersByName.set(user.userName.toLowerCase(), user);
-    for (const line of contents.lines) {
-      this.lineByOid.set(line.oid, line);
-      this.linesByName.set(line.commonName, [...(this.linesByName.get(line.commonName) ?? []), line]);
-      for (const extension of line.extensions) this.linesByExtension.set(extension.address, [...(this.linesByExtension.get(extension.address) ?? []), line]);
-    }
-    for (const phone of contents.phones) if (!this.phoneByMac.has(phone.macAddress)) this.phoneByMac.set(phone.macAddress, phone);
-    this.personByOid = new Map(contents.persons.map((person) => [person.oid, person]));
-  }
-
-  user(email: string): UserView | undefined {
-    return this.usersByName.get(email.toLowerCase());
-  }
-
-  firstLineNamed(name: string): LineView | undefined {
-    return this.linesByName.get(name)?.[0];
-  }
 }
 
 /**
