@@ -135,7 +135,7 @@ export class OrderRunner {
           if (!tenant) throw new StepFailure('INTERNAL_ERROR', 'the park order has no tenant session: its tenant step has not run');
           return attempt === 1 && reading ? reading : tenant;
         },
-        adoptReading: (organisationName, organisation, contents) => reading?.adopt(organisationName, organisation, contents),
+        adoptReading: (tenantReading) => reading?.adopt(tenantReading),
         park,
         services,
       }));

@@ -12,7 +12,6 @@ import type {
   PhoneLineChanges,
   PhoneView,
   TenantAbout,
-  TenantContents,
   TenantGateway,
   TrunkChanges,
   TrunkView,
@@ -21,12 +20,12 @@ import type {
   VisitAddress,
   TelecomAddress,
 } from './tenant-gateway.js';
-import { TenantIndex } from './tenant-index.js';
+import type { TenantIndex, TenantReading } from './tenant-index.js';
 
 /**
- * A run's view of its tenant (docs/provisioning.md, "Plan"): once the preflight has read the tenant in
- * bulk, the steps' look-ups are answered from that reading instead of one request each; every write goes
- * to the tenant. An object this run writes (or tries to: the outcome of a failed write is unknown) is
+ * A run's view of its tenant (docs/provisioning.md, "Reading the tenant"): once the preflight has read
+ * the tenant, the steps' look-ups that the reading can answer are answered from it instead of one request
+ * each, the others go to the tenant, and so does every write. An object this run writes (or tries to: the outcome of a failed write is unknown) is
  * looked up live from then on, and so is everything before the reading is adopted. A step's later
  * attempts use the live gateway (OrderRunner), so nothing an earlier attempt may have made is missed.
  */
@@ -47,11 +46,11 @@ export class SnapshotTenantGateway implements TenantGateway {
 
   constructor(private readonly live: TenantGateway) {}
 
-  /** The preflight's reading of the tenant: the Organisation named `organisationName` (or none) and the collections. */
-  adopt(organisationName: string, organisation: OrganisationView | null, contents: TenantContents): void {
-    this.organisationName = organisationName;
-    this.organisation = organisation;
-    this.reading = new TenantIndex(contents);
+  /** The preflight's reading of the tenant: the Organisation named `organisationName` (or none) and what it read. */
+  adopt(reading: TenantReading): void {
+    this.organisationName = reading.organisationName;
+    this.organisation = reading.organisation;
+    this.reading = reading.index;
   }
 
   // Reads: from the reading while it is valid for the object, else live.
@@ -62,8 +61,17 @@ export class SnapshotTenantGateway implements TenantGateway {
   about(): Promise<TenantAbout> {
     return this.live.about();
   }
-  readAll(): Promise<TenantContents> {
-    return this.live.readAll();
+  readUsers(maxPages?: number) {
+    return this.live.readUsers(maxPages);
+  }
+  readPersons(maxPages?: number) {
+    return this.live.readPersons(maxPages);
+  }
+  readLines(maxPages?: number) {
+    return this.live.readLines(maxPages);
+  }
+  readPhones() {
+    return this.live.readPhones();
   }
   async findOrganisations(name: string): Promise<OrganisationView[]> {
     if (this.reading && !this.organisationDirty && name === this.organisationName) return this.organisation ? [this.organisation] : [];
@@ -77,7 +85,7 @@ export class SnapshotTenantGateway implements TenantGateway {
     return this.live.findPersons(commonName);
   }
   async findUser(userName: string): Promise<UserView | null> {
-    if (!this.reading || this.dirtyUsers.has(userName.toLowerCase())) return this.live.findUser(userName);
+    if (!this.reading?.knowsUser(userName) || this.dirtyUsers.has(userName.toLowerCase())) return this.live.findUser(userName);
     const user = this.reading.user(userName);
     if (user && this.dirtyUserOids.has(user.oid)) return this.live.findUser(userName);
     return user ?? null;
@@ -88,18 +96,20 @@ export class SnapshotTenantGateway implements TenantGateway {
   }
   async findLines(commonName: string): Promise<LineView[]> {
     const found = this.reading?.linesByName.get(commonName) ?? [];
-    if (!this.reading || this.dirtyLineNames.has(commonName) || found.some((line) => this.dirtyLines.has(line.oid))) return this.live.findLines(commonName);
+    if (!this.reading?.knowsLinesNamed(commonName) || this.dirtyLineNames.has(commonName) || found.some((line) => this.dirtyLines.has(line.oid))) {
+      return this.live.findLines(commonName);
+    }
     return found;
   }
   async phonesOfUser(userOid: string): Promise<PhoneView[]> {
-    if (!this.reading || this.dirtyPhoneOwners.has(userOid)) return this.live.phonesOfUser(userOid);
+    if (!this.reading?.scope.phones || this.dirtyPhoneOwners.has(userOid)) return this.live.phonesOfUser(userOid);
     return this.reading.phonesByUser.get(userOid) ?? [];
   }
   phoneByMac(macAddress: string): Promise<PhoneView | null> {
     return this.live.phoneByMac(macAddress);
   }
   async trunks(): Promise<TrunkView[]> {
-    return this.reading && !this.trunksDirty ? this.reading.contents.trunks : this.live.trunks();
+    return this.reading?.scope.trunks && !this.trunksDirty ? this.reading.contents.trunks : this.live.trunks();
   }
 
   // Writes: to the tenant, after marking what they touch as no longer known.

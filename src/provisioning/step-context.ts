@@ -1,7 +1,8 @@
 import type { Configuration } from '../configuration/configuration.types.js';
 import type { ClaimedOrder } from './order-journal.js';
 import type { StepKind } from './provisioning-plan.js';
-import type { DayNightMode, OrganisationView, TenantContents, TenantGateway } from './tenant-gateway.js';
+import type { DayNightMode, TenantGateway } from './tenant-gateway.js';
+import type { TenantReading } from './tenant-index.js';
 import type { ExternalServices } from './external-services.js';
 import type { ParkStepAccess } from './park-tenant.js';
 
@@ -64,10 +65,10 @@ export interface StepContext {
   /** The order's tenant; for a park order, available once its `tenant` step is done. */
   tenant: TenantGateway;
   /**
-   * Hands the preflight's bulk reading of the tenant to the run: the following steps' first attempts
+   * Hands the preflight's reading of the tenant to the run: the following steps' first attempts
    * answer their look-ups from it (SnapshotTenantGateway). Absent when the run has no tenant session yet.
    */
-  adoptReading?(organisationName: string, organisation: OrganisationView | null, contents: TenantContents): void;
+  adoptReading?(reading: TenantReading): void;
   /** A park order's access to the park (its `tenant` step); undefined for other orders. */
   park?: ParkStepAccess;
   services: ExternalServices;

@@ -6,6 +6,7 @@
  */
 import type {
   DayNightModeInput,
+  Listed,
   NewTrunk,
   OrganisationChanges,
   PersonChanges,
@@ -17,7 +18,7 @@ import type {
 } from '../xelion/xelion.types.js';
 
 // Inputs and changes have the same shape on both sides of the gateway: one definition, in the client's types.
-export type { NewTrunk, OrganisationChanges, PersonChanges, PhoneLineChanges, TelecomAddress, TrunkChanges, UserChanges, VisitAddress };
+export type { Listed, NewTrunk, OrganisationChanges, PersonChanges, PhoneLineChanges, TelecomAddress, TrunkChanges, UserChanges, VisitAddress };
 
 /** A line's day/night mode: the schedule, the time zone, the holidays and the line that answers at night. */
 export type DayNightMode = DayNightModeInput;
@@ -114,7 +115,7 @@ export interface TenantAbout {
   isAdministrator: boolean | null;
 }
 
-/** Everything of a tenant the service compares with a configuration, read in bulk. */
+/** What the service read of a tenant to compare with a configuration: whole collections, or the objects it names. */
 export interface TenantContents {
   users: UserView[];
   persons: PersonView[];
@@ -128,8 +129,12 @@ export interface TenantGateway {
   preflight(): Promise<void>;
   /** The server's API version and the token's user (fails like preflight when either does not answer). */
   about(): Promise<TenantAbout>;
-  /** Every user, person, line, phone and trunk, by paged lists. */
-  readAll(): Promise<TenantContents>;
+  /** Users, persons or lines by paged lists: at most `maxPages` pages (all of them when omitted). */
+  readUsers(maxPages?: number): Promise<Listed<UserView>>;
+  readPersons(maxPages?: number): Promise<Listed<PersonView>>;
+  readLines(maxPages?: number): Promise<Listed<LineView>>;
+  /** Every phone of the tenant. */
+  readPhones(): Promise<PhoneView[]>;
   /** Organisations whose name is exactly `name`. */
   findOrganisations(name: string): Promise<OrganisationView[]>;
   createOrganisation(input: { name: string; telecomAddresses: TelecomAddress[]; addresses: VisitAddress[] }): Promise<string>;

@@ -79,15 +79,20 @@ class XelionTenantGateway implements TenantGateway {
       isAdministrator: typeof me.isAdministrator === 'boolean' ? me.isAdministrator : null,
     };
   }
-  async readAll() {
-    const [users, persons, lines, phones, trunks] = await Promise.all([
-      this.client.listUsers(),
-      this.client.listPersons(),
-      this.client.listPhoneLines(),
-      this.client.listPhones(),
-      this.trunks(),
-    ]);
-    return { users: users.map(user), persons: persons.map(person), lines: lines.map(line), phones: phones.map(phone), trunks };
+  async readUsers(maxPages?: number) {
+    const { items, complete } = await this.client.listUsers(maxPages);
+    return { items: items.map(user), complete };
+  }
+  async readPersons(maxPages?: number) {
+    const { items, complete } = await this.client.listPersons(maxPages);
+    return { items: items.map(person), complete };
+  }
+  async readLines(maxPages?: number) {
+    const { items, complete } = await this.client.listPhoneLines(maxPages);
+    return { items: items.map(line), complete };
+  }
+  async readPhones() {
+    return (await this.client.listPhones()).map(phone);
   }
   findOrganisations(name: string) {
     return this.client.findOrganisations(name);

@@ -8,6 +8,7 @@ import type {
   AssignedNumber,
   DayNightMode,
   Employment,
+  Listed,
   MeInfo,
   NewOrganisation,
   NewPerson,
@@ -423,24 +424,26 @@ export class XelionTenantClient extends XelionTransport {
   // Whole collections (the plan reads a tenant in bulk: docs/provisioning.md, "Plan")
   // ---------------------------------------------------------------------------------------------
 
-  /** GET /users with the user name, person, primary line, role and state of every user. */
-  async listUsers(): Promise<XelionUser[]> {
-    const items = await this.list('/users', { include: 'userName,person,primaryLine,xccRole,active' });
-    return items.map((item) => this.toUser(item, str(item.userName) ?? ''));
+  /** GET /users with the user name, person, primary line, role and state of each user, up to `maxPages` pages. */
+  async listUsers(maxPages = Infinity): Promise<Listed<XelionUser>> {
+    const { items, complete } = await this.listPages('/users', { include: 'userName,person,primaryLine,xccRole,active' }, maxPages);
+    return { items: items.map((item) => this.toUser(item, str(item.userName) ?? '')), complete };
   }
 
-  /** GET /addressables?where=obj_type=Person with the names, telecom addresses and employments of every person. */
-  async listPersons(): Promise<Person[]> {
-    const items = await this.list('/addressables', { where: 'obj_type=Person', include: 'givenName,familyName,telecomAddresses,employments' });
-    return items.map((item) => this.toAddressable({ ...item, objectType: 'Person' }) as Person);
+  /** GET /addressables?where=obj_type=Person with the names, telecom addresses and employments of each person, up to `maxPages` pages. */
+  async listPersons(maxPages = Infinity): Promise<Listed<Person>> {
+    const { items, complete } = await this.listPages('/addressables', { where: 'obj_type=Person', include: 'givenName,familyName,telecomAddresses,employments' }, maxPages);
+    return { items: items.map((item) => this.toAddressable({ ...item, objectType: 'Person' }) as Person), complete };
   }
 
-  /** GET /phonelines with every field the service compares, of every line. */
-  async listPhoneLines(): Promise<PhoneLine[]> {
-    const items = await this.list('/phonelines', {
-      include: 'extensions,externalNumber,users,recordCalls,userPhoneLine.voicemailActive,phones,defaultFallback,dayNightMode',
-    });
-    return items.map((item) => this.toLine(item));
+  /** GET /phonelines with every field the service compares, of each line, up to `maxPages` pages. */
+  async listPhoneLines(maxPages = Infinity): Promise<Listed<PhoneLine>> {
+    const { items, complete } = await this.listPages(
+      '/phonelines',
+      { include: 'extensions,externalNumber,users,recordCalls,userPhoneLine.voicemailActive,phones,defaultFallback,dayNightMode' },
+      maxPages,
+    );
+    return { items: items.map((item) => this.toLine(item)), complete };
   }
 
   /** GET /phones with the MAC address, type and user of every phone. */

@@ -295,6 +295,16 @@ export class XelionTransport {
    * server that pages for ever or answers huge pages cannot exhaust memory (docs/security.md).
    */
   protected async list(path: string, params: Record<string, string> = {}): Promise<Raw[]> {
+    const { items, complete } = await this.listPages(path, params, MAX_PAGES);
+    if (!complete) throw new XelionPermanentError(`GET ${path}: more than ${MAX_PAGES} pages`);
+    return items;
+  }
+
+  /**
+   * The first `maxPages` pages of a list at most: `complete` says whether the list ended within them
+   * (the plan reads a collection in bulk only while that is cheaper than looking its objects up).
+   */
+  protected async listPages(path: string, params: Record<string, string>, maxPages: number): Promise<{ items: Raw[]; complete: boolean }> {
     const items: Raw[] = [];
     const maxItems = this.options.listMaxItems ?? LIST_MAX_ITEMS;
     const maxBytes = this.options.listMaxBytes ?? LIST_MAX_BYTES;
@@ -302,7 +312,7 @@ export class XelionTransport {
     let after: string | undefined;
     const tooLarge = () =>
       new XelionListTooLargeError(`GET ${path}: the list is larger than XELION_LIST_MAX_BYTES (${maxBytes} bytes); reading stopped`);
-    for (let page = 0; page < MAX_PAGES; page += 1) {
+    for (let page = 0; page < Math.min(maxPages, MAX_PAGES); page += 1) {
       // Each page may only use what is left of the list's byte budget (the transport stops reading past it).
       const bodyLimit = { maxBytes: Math.min(DEFAULT_MAX_BODY_BYTES, maxBytes - bytes), measured: (size: number) => (bytes += size), exceeded: false };
       const response = await this.send('read', 'GET', path, { ...params, limit: String(this.pageSize), ...(after ? { after } : {}) }, undefined, bodyLimit).catch(
@@ -318,11 +328,11 @@ export class XelionTransport {
         throw new XelionListTooLargeError(`GET ${path}: the list has more than XELION_LIST_MAX_ITEMS (${maxItems}) items; reading stopped`);
       }
       items.push(...objects);
-      if (data.length < this.pageSize || objects.length === 0) return items;
+      if (data.length < this.pageSize || objects.length === 0) return { items, complete: true };
       const last = str(objects[objects.length - 1].oid);
-      if (last === null || last === after) return items;
+      if (last === null || last === after) return { items, complete: true };
       after = last;
     }
-    throw new XelionPermanentError(`GET ${path}: more than ${MAX_PAGES} pages`);
+    return { items, complete: false };
   }
 }

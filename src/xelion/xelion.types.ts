@@ -68,6 +68,12 @@ export type Addressable = Organisation | Person;
 export type XccRole = 'user' | 'administrator';
 
 /** A UserProfile as `findUser` sees it (include=person,primaryLine,xccRole,active). */
+/** Part of a list, or all of it (`complete`): a read may stop after a number of pages. */
+export interface Listed<T> {
+  items: T[];
+  complete: boolean;
+}
+
 export interface XelionUser {
   oid: string;
   userName: string;

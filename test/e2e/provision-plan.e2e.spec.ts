@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedUsers, type SeededUser } from '../../tools/xelion-simulator/seed.js';
 import { simulatorCredentials } from '../../tools/xelion-simulator/credentials.js';
 import { startSimulator, type RunningSimulator } from '../../tools/xelion-simulator/simulator.js';
 import { createOrganization, type OrgWithKey } from '../support/factories.js';
@@ -245,5 +246,102 @@ describe('POST /api/v1/provision with If-Match', () => {
     expect(again.body.changes.find((c: Json) => c.key === department.name && c.kind === 'phoneLine').action).toBe('update');
     const applied = await provision(office(), tenant, token, { 'If-Match': `"${again.body.planHash}"` });
     expect(applied.status, JSON.stringify(applied.error)).toBe('COMPLETED');
+  });
+});
+
+describe('reading a large tenant', () => {
+  /** 250 users made in the tenant before (three pages of each collection), and a configuration of two users and a department. */
+  function large(): { tenant: string; token: string; seeded: SeededUser[] } {
+    const { tenant, token } = newTenant();
+    return { tenant, token, seeded: seedUsers(sim, tenant, 250) };
+  }
+
+  function twoUsers(existing: SeededUser, options: { extensions?: boolean; newExtension?: string } = {}): Json {
+    const extensions = options.extensions ?? true;
+    return {
+      version: 1,
+      organization: { name: 'Seeded Org' },
+      users: [
+        { email: existing.userName, firstName: existing.givenName, lastName: existing.familyName, ...(extensions ? { internalNumber: existing.extension } : {}) },
+        { email: 'newcomer@seed.example', firstName: 'New', lastName: 'Comer', ...(extensions ? { internalNumber: options.newExtension ?? '301' } : {}) },
+      ],
+      departments: [{ name: 'Front desk', users: ['newcomer@seed.example'], ...(extensions ? { internalNumbers: ['300'] } : {}) }],
+    };
+  }
+
+  /** The tenant's GET requests since `from`, as `path?query`, in the order sent. */
+  function reads(tenant: string, from: number): string[] {
+    return sim
+      .requests(tenant)
+      .slice(from)
+      .filter((r) => r.method === 'GET')
+      .map((r) => `${r.path}${decodeURIComponent(r.query.replace(/\+/g, ' '))}`);
+  }
+
+  it('looks the configuration\'s users and persons up instead of reading 250 of each, and still finds every extension in use', async () => {
+    const { tenant, token, seeded } = large();
+    const existing = seeded[240];
+    const answer = await plan(twoUsers(existing), tenant, token);
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.conflicts).toEqual([]);
+    const byKind = (kind: string, key: string) => answer.body.changes.find((c: Json) => c.kind === kind && c.key === key);
+    expect(byKind('user', existing.userName).action).toBe('unchanged');
+    expect(byKind('person', existing.userName).action).toBe('update'); // the Person is not employed by the organisation yet
+    // The seeded line has voicemail off; the configuration's default is on.
+    expect(byKind('phoneLine', `${existing.givenName} ${existing.familyName}`)).toMatchObject({ action: 'update', fields: { voicemail: { from: false, to: true } } });
+    expect(byKind('user', 'newcomer@seed.example').action).toBe('create');
+    expect(byKind('phoneLine', 'Front desk').action).toBe('create');
+    expect(answer.body.requirements.find((r: Json) => r.name === 'tenantRead')).toMatchObject({ ok: true });
+    expect(answer.body.requirements.find((r: Json) => r.name === 'tenantRead').message).toMatch(/users: 2 looked up, 1 found/);
+
+    // Two pages of users (as many as there are users to look up), then a look-up of each user not on them;
+    // one page of persons, then the one person not on it; every line (to find extensions in use); no phones.
+    const sent = reads(tenant, 0);
+    const lists = (path: string) => sent.filter((r) => r.startsWith(`${path}?`) && !r.includes('where=userName') && !r.includes('name=')).length;
+    expect(lists('/users')).toBe(2);
+    const lookedUp = sent.filter((r) => r.includes('where=userName=')).map((r) => /where=userName=([^&]+)/.exec(r)![1]);
+    expect(lookedUp.sort()).toEqual(['newcomer@seed.example', existing.userName]);
+    expect(lists('/addressables')).toBe(1);
+    expect(sent.filter((r) => /^\/addressables\/[^?/]+$/.test(r))).toHaveLength(1);
+    expect(lists('/phonelines')).toBe(3);
+    expect(sent.filter((r) => r.startsWith('/phones'))).toEqual([]);
+
+    // An extension of a user the configuration does not name is still found.
+    const taken = await plan(twoUsers(existing, { newExtension: seeded[100].extension }), tenant, token);
+    expect(taken.body.conflicts).toEqual([
+      { code: 'EXTENSION_IN_USE', path: '/users/1/internalNumber', message: expect.stringContaining(`belongs to line "Seed Person100"`) },
+    ]);
+  });
+
+  it('an order on the large tenant applies the plan it was given, and a second plan finds everything unchanged', async () => {
+    const { tenant, token, seeded } = large();
+    const configuration = twoUsers(seeded[240]);
+    const planned = await plan(configuration, tenant, token);
+    expect(planned.status, planned.text).toBe(200);
+    const before = sim.requests(tenant).length;
+    const order = await provision(configuration, tenant, token, { 'If-Match': `"${planned.body.planHash}"` });
+    expect(order.status, JSON.stringify(order.error)).toBe('COMPLETED');
+    // The run's steps answered their user look-ups from the preflight's reading: only the preflight looked users up.
+    expect(reads(tenant, before).filter((r) => r.includes('where=userName='))).toHaveLength(2);
+    const again = await plan(configuration, tenant, token);
+    expect(again.body.changes.filter((c: Json) => c.action !== 'unchanged')).toEqual([]);
+    // Nothing of the 249 other users was touched.
+    const touched = writes(tenant).filter((w) => w.startsWith('PATCH /users') || w.startsWith('PATCH /addressables'));
+    expect(touched).toHaveLength(1); // the existing user's person, employed by the organisation
+  });
+
+  it('without internal numbers, the lines too are looked up: the existing user\'s line by oid, the department\'s by name', async () => {
+    const { tenant, token, seeded } = large();
+    const existing = seeded[240];
+    const answer = await plan(twoUsers(existing, { extensions: false }), tenant, token);
+    expect(answer.status, answer.text).toBe(200);
+    const sent = reads(tenant, 0);
+    expect(sent.filter((r) => r.startsWith('/phonelines?') && !r.includes('name=')).length).toBe(2);
+    expect(sent.filter((r) => r.startsWith('/phonelines?') && r.includes('name=Front desk'))).toHaveLength(1);
+    expect(sent.filter((r) => /^\/phonelines\/[^?/]+$/.test(r))).toHaveLength(1);
+    expect(answer.body.changes.find((c: Json) => c.kind === 'phoneLine' && c.key === 'Front desk').action).toBe('create');
+    expect(answer.body.changes.find((c: Json) => c.kind === 'phoneLine' && c.key === `${existing.givenName} ${existing.familyName}`)).toBeDefined();
+    const order = await provision(twoUsers(existing, { extensions: false }), tenant, token, { 'If-Match': `"${answer.body.planHash}"` });
+    expect(order.status, JSON.stringify(order.error)).toBe('COMPLETED');
   });
 });

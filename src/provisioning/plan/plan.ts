@@ -8,8 +8,8 @@ import { dayNightMode } from '../steps/opening-hours.step.js';
 import { organisationChanges, wantedOrganisation } from '../steps/organization.step.js';
 import { personalLineName } from '../steps/step-support.js';
 import { personalLineChanges, personChanges } from '../steps/user.step.js';
-import type { OrganisationView, TenantContents } from '../tenant-gateway.js';
-import { TenantIndex } from '../tenant-index.js';
+import type { OrganisationView } from '../tenant-gateway.js';
+import type { TenantIndex } from '../tenant-index.js';
 
 /** The kinds of objects a plan speaks of: the result's kinds (docs/provisioning.md, "Plan"). */
 export type PlanKind = 'organisation' | 'person' | 'user' | 'phoneLine' | 'phone' | 'trunk' | 'number';
@@ -47,7 +47,8 @@ export interface PlanInput {
   configuration: Configuration;
   /** The Organisation named as the configuration's organization, when the tenant has one. */
   organisation: OrganisationView | null;
-  contents: TenantContents;
+  /** What was read of the tenant: every object the configuration names, and the whole collections a conflict check needs. */
+  tenant: TenantIndex;
   /** Objects this order made itself (its journal): never a conflict, so a resumed order is not stopped by them. */
   ownOids?: ReadonlySet<string>;
 }
@@ -84,9 +85,8 @@ export function planHashOf(changes: PlanChange[], conflicts: PlanConflict[]): st
  * unchanged, and what it would refuse to do (conflicts). Pure: the reads are done before.
  */
 export function computePlan(input: PlanInput): PlanResult {
-  const { configuration, organisation } = input;
+  const { configuration, organisation, tenant } = input;
   const own = input.ownOids ?? new Set<string>();
-  const tenant = new TenantIndex(input.contents);
   const changes: PlanChange[] = [];
   const conflicts: PlanConflict[] = [];
   const add = (change: PlanChange) => changes.push(change);
@@ -225,7 +225,7 @@ export function computePlan(input: PlanInput): PlanResult {
   // External numbers on the trunk.
   const numbers = allExternalNumbers(configuration);
   if (numbers.length > 0) {
-    const [trunk] = input.contents.trunks;
+    const [trunk] = tenant.contents.trunks;
     if (!trunk) add({ action: 'create', kind: 'trunk', key: 'trunk', path: '' });
     const lineOfOwner = (owner: { user?: string; department?: string }) =>
       owner.user !== undefined ? tenant.user(owner.user)?.primaryLineOid : departmentLines.get(owner.department!)?.oid;

@@ -5,7 +5,8 @@ import type { ExternalServices } from '../external-services.js';
 import { allExternalNumbers } from '../provisioning-plan.js';
 import { NUMBER_CREDENTIALS } from '../steps/numbers.step.js';
 import { TRUNK_CREDENTIALS } from '../steps/trunk.step.js';
-import type { OrganisationView, TenantAbout, TenantContents, TenantGateway } from '../tenant-gateway.js';
+import type { TenantAbout, TenantGateway } from '../tenant-gateway.js';
+import { readTenant, type TenantReading } from '../tenant-reading.js';
 import { XelionListTooLargeError } from '../../xelion/xelion.errors.js';
 import { computePlan, type PlanResult } from './plan.js';
 
@@ -34,7 +35,7 @@ export interface TenantInspection {
   /** Null when the tenant could not be read (a requirement says why). */
   plan: PlanResult | null;
   /** What was read, for the run to answer its look-ups from (null when the tenant could not be read). */
-  reading: { organisation: OrganisationView | null; contents: TenantContents } | null;
+  reading: TenantReading | null;
 }
 
 export interface InspectionInput {
@@ -92,14 +93,13 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
   let plan: PlanResult | null = null;
   let reading: TenantInspection['reading'] = null;
   try {
-    const [[organisation], contents] = await Promise.all([gateway.findOrganisations(configuration.organization.name), gateway.readAll()]);
-    reading = { organisation: organisation ?? null, contents };
-    plan = computePlan({ configuration, organisation: organisation ?? null, contents, ownOids: input.ownOids });
-    requirements.push(met('tenantRead', `read ${contents.users.length} users, ${contents.lines.length} lines, ${contents.phones.length} phones, ${contents.trunks.length} trunks`));
+    reading = await readTenant(gateway, configuration);
+    plan = computePlan({ configuration, organisation: reading.organisation, tenant: reading.index, ownOids: input.ownOids });
+    requirements.push(met('tenantRead', `read ${reading.summary}`));
 
     const numbers = allExternalNumbers(configuration);
     if (numbers.some((number) => number.new)) requirements.push(await credentials(services, organizationId, 'numbers', NUMBER_CREDENTIALS, 'new numbers are reserved'));
-    if (numbers.length > 0 && contents.trunks.length === 0) {
+    if (numbers.length > 0 && reading.index.contents.trunks.length === 0) {
       requirements.push(await credentials(services, organizationId, 'sipTrunk', TRUNK_CREDENTIALS, 'the tenant has no trunk, so one is created'));
     }
   } catch (error) {

@@ -18,7 +18,7 @@ export const preflightStep: StepHandler<'preflight'> = async (context) => {
   });
   const problem = firstProblem(inspection);
   if (problem) throw new StepFailure(problem.code, problem.message);
-  if (inspection.reading) context.adoptReading?.(context.configuration.organization.name, inspection.reading.organisation, inspection.reading.contents);
+  if (inspection.reading) context.adoptReading?.(inspection.reading);
   const planHash = inspection.plan?.planHash ?? null;
   if (context.order.planHash && planHash === null) {
     throw new StepFailure('PLAN_STALE', 'the plan could not be compared: the tenant could not be read in full (see POST /api/v1/provision/plan); send the order without If-Match');
