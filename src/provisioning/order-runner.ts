@@ -17,6 +17,7 @@ import { ParkTenants, type ParkStepAccess } from './park-tenant.js';
 import { DrainingError, LeaseLostError, ORGANIZATION_DISABLED, PARK_LOGIN_REJECTED, StepFailure, TENANT_TOKEN_REJECTED } from './step-errors.js';
 import { STEP_HANDLERS } from './steps/index.js';
 import { SnapshotTenantGateway } from './snapshot-tenant-gateway.js';
+import { readTenant, remainingPart } from './tenant-reading.js';
 import { TenantGatewayFactory, type TenantGateway } from './tenant-gateway.js';
 
 /** How the executor steers one run from outside. */
@@ -125,6 +126,7 @@ export class OrderRunner {
       if (!park || order.tokenSealed) useToken(this.openToken(order));
       const journal = journalView(steps, outputs);
       const configuration = order.configuration as Configuration;
+      if (reading) await this.readAgain(order, reading, configuration, steps, outputs);
       await this.runSteps(steps, stepDependencies(steps, configuration), outputs, writer, order, control, active, (step, attempt) => ({
         order,
         configuration,
@@ -164,6 +166,23 @@ export class OrderRunner {
         return 'failed';
       }
       throw error;
+    }
+  }
+
+  /**
+   * A resumed run (after a crash, a take-over or a retry) whose preflight is done reads the tenant again for
+   * the steps left, and their first attempts answer from that reading (docs/provisioning.md, "Reading the
+   * tenant"): it is taken after everything earlier runs wrote. A reading that fails leaves the look-ups live.
+   */
+  private async readAgain(order: ClaimedOrder, reading: SnapshotTenantGateway, configuration: Configuration, steps: JournalStep[], outputs: Map<number, StepOutput>): Promise<void> {
+    const preflight = steps.find((step) => step.kind === 'preflight');
+    // Steps begun before look objects up live on their next attempt (OrderRunner's `tenant`): only the others read.
+    const pending = steps.filter((step) => !outputs.has(step.seq) && step.attempts === 0);
+    if (!preflight || !outputs.has(preflight.seq) || pending.length === 0) return;
+    try {
+      reading.adopt(await readTenant(reading, remainingPart(configuration, pending)));
+    } catch (error) {
+      this.logger.warn(`order ${order.id}: the tenant could not be read again (${classifyError(error).code}); the steps look objects up one by one`);
     }
   }
 

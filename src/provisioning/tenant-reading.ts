@@ -124,3 +124,20 @@ async function absentIfNotFound<T>(lookUp: Promise<T>): Promise<T | null> {
 function unique(values: (string | null)[]): string[] {
   return [...new Set(values.filter((value): value is string => value !== null))];
 }
+
+/**
+ * The part of a configuration that steps still to run deal with (`kind` and `subject` of each, as planned
+ * in provisioning-plan.ts): a resumed run reads the tenant again for that part only, so that a few steps
+ * left look a few objects up rather than read a large tenant's lists.
+ */
+export function remainingPart(configuration: Configuration, pending: { kind: string; subject: string | null }[]): Configuration {
+  const subjects = (...kinds: string[]) => new Set(pending.filter((step) => kinds.includes(step.kind)).map((step) => step.subject));
+  const users = subjects('user', 'phones');
+  const departments = subjects('department');
+  const closedLine = pending.some((step) => step.kind === 'closedLine');
+  return {
+    ...configuration,
+    users: configuration.users.filter((user) => users.has(user.email)),
+    departments: configuration.departments.filter((department) => departments.has(department.name) || (closedLine && department.openingHours)),
+  };
+}

@@ -92,6 +92,8 @@ describe('several instances', () => {
       version: 1,
       organization: { name: 'Crash test' },
       users: Array.from({ length: 12 }, (_, i) => ({ email: `crash${i}@instances.example`, lastName: `Crash ${i}`, internalNumber: String(300 + i) })),
+      // Every user is a member of each department: a department's step waits for all the user steps.
+      departments: Array.from({ length: 3 }, (_, i) => ({ name: `Crash desk ${i}`, users: Array.from({ length: 12 }, (_, k) => `crash${k}@instances.example`), internalNumbers: [String(400 + i)] })),
     };
     const id = await provision(first.baseUrl, big);
     const victim = first.app.get(ExecutorService);
@@ -99,6 +101,10 @@ describe('several instances', () => {
     victim.halt(); // as a crash: no more writes, the lease is not released
     const [held] = await first.dataSource.query(`SELECT status, locked_by FROM orders WHERE id = $1`, [id]);
     expect(held).toMatchObject({ status: 'IN_PROGRESS', locked_by: victim.id });
+    // The department steps (a later stage) have not begun: the rescuer's first attempts of them answer from its new reading.
+    const [{ begun }] = await first.dataSource.query(`SELECT count(*)::int AS begun FROM order_steps WHERE order_id = $1 AND kind = 'department' AND attempts > 0`, [id]);
+    expect(begun).toBe(0);
+    sim.setOptions({ recordRequests: true });
 
     const rescuer = await startInstance(first, { LEASE_SECONDS: '2' });
     others.push(rescuer);
@@ -106,11 +112,17 @@ describe('several instances', () => {
     sim.setOptions({ latencyMs: 0 });
     expect(order).toMatchObject({ status: 'COMPLETED', attempts: 2, error: null });
     expect(rescuer.executor.takeOverCount).toBe(1);
+    // The rescuer read the tenant again for the steps left (docs/provisioning.md, "Reading the tenant"): every
+    // line (the departments have internal numbers), and no look-up of a department's line by name.
+    const afterCrash = sim.requests('pbx1').filter((r) => r.method === 'GET' && r.path === '/phonelines');
+    sim.setOptions({ recordRequests: false });
+    expect(afterCrash.filter((r) => !r.query.includes('name='))).not.toHaveLength(0);
+    expect(afterCrash.filter((r) => r.query.includes('name='))).toEqual([]);
     const state = sim.dump('pbx1') as Record<string, Record<string, unknown>[]>;
     expect(state.users).toHaveLength(12);
     expect(state.persons).toHaveLength(12);
-    expect(state.phoneLines).toHaveLength(12);
-    expect(new Set(state.phoneLines.map((l) => l.commonName)).size).toBe(12);
+    expect(state.phoneLines).toHaveLength(15);
+    expect(new Set(state.phoneLines.map((l) => l.commonName)).size).toBe(15);
   });
 
   it('two executors, 50 orders: every order completed exactly once, never by two at a time', async () => {
