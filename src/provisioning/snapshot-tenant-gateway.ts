@@ -55,9 +55,6 @@ export class SnapshotTenantGateway implements TenantGateway {
 
   // Reads: from the reading while it is valid for the object, else live.
 
-  preflight(): Promise<void> {
-    return this.live.preflight();
-  }
   about(): Promise<TenantAbout> {
     return this.live.about();
   }

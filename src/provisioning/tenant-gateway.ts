@@ -125,9 +125,7 @@ export interface TenantContents {
 }
 
 export interface TenantGateway {
-  /** The server answers and accepts the token, before anything is changed. */
-  preflight(): Promise<void>;
-  /** The server's API version and the token's user (fails like preflight when either does not answer). */
+  /** The server's API version and the token's user: the server answers and accepts the token, before anything is changed. */
   about(): Promise<TenantAbout>;
   /** Users, persons or lines by paged lists: at most `maxPages` pages (all of them when omitted). */
   readUsers(maxPages?: number): Promise<Listed<UserView>>;

@@ -65,10 +65,6 @@ function phone(p: Phone): PhoneView {
 class XelionTenantGateway implements TenantGateway {
   constructor(private readonly client: XelionTenantClient) {}
 
-  async preflight(): Promise<void> {
-    await this.client.serverVersion();
-    await this.client.me();
-  }
   async about() {
     const version = await this.client.serverVersion();
     const me = await this.client.me();

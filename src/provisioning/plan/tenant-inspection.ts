@@ -45,6 +45,11 @@ export interface InspectionInput {
   services: ExternalServices;
   /** Objects the order made itself: never conflicts. */
   ownOids?: ReadonlySet<string>;
+  /**
+   * An order's preflight: a failure to reach or read the tenant is thrown as it came (the step retries a
+   * temporary one and fails on a rejected token as every step does) instead of becoming a requirement.
+   */
+  throwFailures?: boolean;
 }
 
 function met(name: RequirementName, message: string): Requirement {
@@ -67,6 +72,7 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
   try {
     about = await gateway.about();
   } catch (error) {
+    if (input.throwFailures) throw error;
     const failure = classifyError(error);
     if (failure.code === 'TENANT_TOKEN_REJECTED') {
       requirements.push(met('server', 'the server and tenant answer'));
@@ -104,6 +110,7 @@ export async function inspectTenant(input: InspectionInput): Promise<TenantInspe
     }
   } catch (error) {
     const failure = classifyError(error);
+    if (input.throwFailures && !(error instanceof XelionListTooLargeError)) throw error;
     if (error instanceof XelionListTooLargeError) {
       // A tenant larger than one list read keeps (XELION_LIST_MAX_ITEMS / _BYTES) is still provisioned, object by object.
       requirements.push(

@@ -9,12 +9,12 @@ import { StepFailure } from '../step-errors.js';
  * `If-Match` also compares the plan it computes now with the one the reseller saw (PLAN_STALE).
  */
 export const preflightStep: StepHandler<'preflight'> = async (context) => {
-  await context.tenant.preflight();
   const inspection = await inspectTenant({
     configuration: context.configuration,
     organizationId: context.order.organizationId,
     gateway: context.tenant,
     services: context.services,
+    throwFailures: true,
   });
   const problem = firstProblem(inspection);
   if (problem) throw new StepFailure(problem.code, problem.message);
