@@ -116,7 +116,7 @@ async function main(): Promise<void> {
         return `| ${c.name} | ${c.calls} | ${(c.wallMs / 1000).toFixed(2)} s | ${wall.toFixed(2)}×${wallGoal} | ${(c.cpuMs / 1000).toFixed(2)} s | **${cpu.toFixed(2)} ms** (${cpu <= (process.env.DATABASE_URL ? 1 : 2) ? 'met' : 'not met'}) | ${(c.statements / c.calls).toFixed(2)} (${(c.transactions / c.calls).toFixed(2)}) |`;
       }),
       '',
-      `The lower bound: the busiest tenant's calls × ${LATENCY_MS} ms ÷ ${concurrency} (the requests one tenant may have in flight). The first order of the process also pays the JIT's warm-up; the 100-user order runs after it.`,
+      `The lower bound: the busiest tenant's calls × ${LATENCY_MS} ms ÷ ${concurrency} (the requests one tenant may have in flight). The first order of the process also pays the JIT's warm-up; the 100-user order runs after it. Transactions: explicit BEGIN … COMMIT blocks; a statement sent outside one (each write of the step journal is one statement) is a transaction of its own.`,
       '',
     ].join('\n');
     console.log(markdown);
