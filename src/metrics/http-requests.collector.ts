@@ -28,7 +28,7 @@ export class HttpRequestsCollector {
 
   constructor(
     registry: Registry,
-    private readonly counterName: string,
+    counterName: string,
     counterHelp: string,
     private readonly histogramName: string,
     histogramHelp: string,
