@@ -28,11 +28,17 @@ const WALL_GOAL = 1.3;
 
 /** Statements sent by every pg client of this process (the service's pool): counted, not changed. */
 const statements = { total: 0, transactions: 0 };
+/** BENCH_STATEMENT_COUNTS=1: each statement's count by its first words, printed at the end (to see which to cut). */
+const byText = process.env.BENCH_STATEMENT_COUNTS ? new Map<string, number>() : undefined;
 const originalQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 (pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: unknown, ...args: unknown[]) {
   statements.total += 1;
   const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | null)?.text;
   if (typeof text === 'string' && /^\s*(BEGIN|START TRANSACTION)/i.test(text)) statements.transactions += 1;
+  if (byText && typeof text === 'string') {
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+    byText.set(key, (byText.get(key) ?? 0) + 1);
+  }
   return originalQuery.apply(this, args);
 };
 
@@ -65,6 +71,8 @@ async function main(): Promise<void> {
     const cases: Case[] = [];
     const measure = async (name: string, documents: { document: unknown; tenant: string }[]) => {
       const cpuBefore = process.cpuUsage();
+      // The case's window on the monotonic clock, in µs (a --cpu-prof profile's time base), to read its samples alone.
+      const windowStart = process.hrtime.bigint() / 1000n;
       const statementsBefore = { ...statements };
       const started = Date.now();
       const ids: number[] = [];
@@ -72,6 +80,7 @@ async function main(): Promise<void> {
       const ends = await Promise.all(ids.map(ended));
       const wallMs = Math.max(...ends) - started;
       const cpu = process.cpuUsage(cpuBefore);
+      const windowEnd = process.hrtime.bigint() / 1000n;
       const sent = { total: statements.total - statementsBefore.total, transactions: statements.transactions - statementsBefore.transactions };
       for (const id of ids) {
         const order = await call('GET', `/api/v1/orders/${id}`);
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
       const perTenant = await Promise.all(documents.map(({ tenant }) => simCalls(tenant)));
       const calls = perTenant.reduce((a, b) => a + b, 0);
       cases.push({ name, orders: ids.length, calls, wallMs, lowerBoundMs: (Math.max(...perTenant) * LATENCY_MS) / concurrency, cpuMs: (cpu.user + cpu.system) / 1000, statements: sent.total, transactions: sent.transactions });
-      console.log(`${name}: ${calls} calls, ${(wallMs / 1000).toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1000 / calls).toFixed(2)} ms per call`);
+      console.log(`${name}: ${calls} calls, ${(wallMs / 1000).toFixed(2)} s, CPU ${((cpu.user + cpu.system) / 1000 / calls).toFixed(2)} ms per call (user ${(cpu.user / 1000 / calls).toFixed(2)}, system ${(cpu.system / 1000 / calls).toFixed(2)}), ${(sent.total / calls).toFixed(2)} statements per call (window ${windowStart}–${windowEnd} µs)`);
     };
     const company = JSON.parse(readFileSync('examples/company-200.json', 'utf8'));
     const office = JSON.parse(readFileSync('examples/small-office.json', 'utf8'));
@@ -107,10 +116,11 @@ async function main(): Promise<void> {
         return `| ${c.name} | ${c.calls} | ${(c.wallMs / 1000).toFixed(2)} s | ${wall.toFixed(2)}×${wallGoal} | ${(c.cpuMs / 1000).toFixed(2)} s | **${cpu.toFixed(2)} ms** (${cpu <= (process.env.DATABASE_URL ? 1 : 2) ? 'met' : 'not met'}) | ${(c.statements / c.calls).toFixed(2)} (${(c.transactions / c.calls).toFixed(2)}) |`;
       }),
       '',
-      `The lower bound: the busiest tenant's calls × ${LATENCY_MS} ms ÷ ${concurrency} (the requests one tenant may have in flight). The first order of the process also pays the JIT's warm-up; the 100-user order runs after it.`,
+      `The lower bound: the busiest tenant's calls × ${LATENCY_MS} ms ÷ ${concurrency} (the requests one tenant may have in flight). The first order of the process also pays the JIT's warm-up; the 100-user order runs after it. Transactions: explicit BEGIN … COMMIT blocks; a statement sent outside one (each write of the step journal is one statement) is a transaction of its own.`,
       '',
     ].join('\n');
     console.log(markdown);
+    if (byText) for (const [text, n] of [...byText].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${String(n).padStart(6)}  ${text}`);
     writeSection(process.env.DATABASE_URL ? 'executor-cpu-postgresql' : 'executor-cpu', markdown);
   } finally {
     await service.close();

@@ -14,6 +14,7 @@ import { logContext } from './common/logging/request-context.js';
 import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
 import type { Settings } from './config/settings.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
+import { LIVENESS_PATH, registerPlainLiveness } from './health/liveness.route.js';
 import { registerHttpMetrics } from './metrics/http-metrics.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -105,18 +106,22 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       // API answers may carry a secret shown once (a new API key): never let a cache keep them.
       if (request.url.startsWith('/api/v1/')) void reply.header('cache-control', 'no-store');
       void reply.header('x-request-id', request.id);
-      logContext.run({ reqId: request.id }, done);
+      // The liveness probe logs nothing but its request line (which names its request id itself): no context
+      // for it, whose set-up is a share of that route's cost (docs/benchmarks.md, "The cost of a request").
+      if (request.url === LIVENESS_PATH) done();
+      else logContext.run({ reqId: request.id }, done);
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       // Below LOG_LEVEL=info the line is not built at all (the object and the elapsed time cost per request).
       if (logger.isLevelEnabled('info')) {
         logger.info(
-          { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+          { reqId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
           'request completed',
         );
       }
       done();
     });
+    registerPlainLiveness(fastify);
     registerHttpMetrics(app);
     setupOpenApi(app);
     await registerAdmin(app);

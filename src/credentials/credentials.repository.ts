@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { modify } from '../common/database/affected.js';
+import { queryNamed, type NamedStatement } from '../common/database/named-statement.js';
 import { Credential } from './credential.entity.js';
 
 /** A stored credential of an organization on the path of a resolution (docs/credentials.md, "Groups and inheritance"). */
@@ -34,6 +35,16 @@ interface GroupCandidateRow {
   allowed_server_hosts: string[] | null;
 }
 
+/** A step's credentials are resolved just before its call (docs/credentials.md): a named statement, parsed once per connection. */
+const GROUP_CANDIDATES: NamedStatement = {
+  name: 'credentials-group-candidates',
+  text: `SELECT c.key, c.organization_id, c.sealed_value, c.inherit, cardinality(owner.ancestor_ids) AS depth, owner.allowed_server_hosts
+           FROM organizations target
+           JOIN organizations owner ON owner.id = ANY(target.ancestor_ids || target.id)
+           JOIN credentials c ON c.organization_id = owner.id AND c.key = ANY($2::text[])
+          WHERE target.id = $1 AND owner.disabled_at IS NULL`,
+};
+
 const INFO_COLUMNS = { key: true, inherit: true, createdAt: true, updatedAt: true } as const;
 
 /** Only the selected columns: an entity instance would also carry its other (unloaded) fields. */
@@ -53,14 +64,7 @@ export class CredentialsRepository {
 
   /** Every stored key of `keys` held by the organization or one of its ancestors that is not disabled, in one query. */
   async groupCandidates(organizationId: number, keys: readonly string[]): Promise<GroupCandidate[]> {
-    const rows = (await this.dataSource.query(
-      `SELECT c.key, c.organization_id, c.sealed_value, c.inherit, cardinality(owner.ancestor_ids) AS depth, owner.allowed_server_hosts
-         FROM organizations target
-         JOIN organizations owner ON owner.id = ANY(target.ancestor_ids || target.id)
-         JOIN credentials c ON c.organization_id = owner.id AND c.key = ANY($2::text[])
-        WHERE target.id = $1 AND owner.disabled_at IS NULL`,
-      [organizationId, keys],
-    )) as GroupCandidateRow[];
+    const rows = await queryNamed<GroupCandidateRow>(this.dataSource, GROUP_CANDIDATES, [organizationId, keys]);
     return rows.map((row) => ({
       key: row.key,
       organizationId: row.organization_id,

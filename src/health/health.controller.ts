@@ -48,6 +48,7 @@ export class HealthController {
     return { status: up ? 'ok' : 'error', database: up ? 'up' : 'down' };
   }
 
+  /** The route's declaration: its answer is served by Fastify alone (liveness.route.ts), the same as this. */
   @Get('live')
   @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process serves requests (restart it when this fails)' })
   @ApiOkResponse({ type: ProbeDto })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { HttpRequestsCollector } from './http-requests.collector.js';
 
 /** Buckets (seconds) for work that takes milliseconds to a few seconds: HTTP requests, Xelion calls, steps. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -36,19 +37,14 @@ export interface ScrapedGauge<Label extends string> {
 export class MetricsService {
   readonly registry = new Registry();
 
-  private readonly httpRequests = new Counter({
-    name: 'xps_http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly httpDuration = new Histogram({
-    name: 'xps_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly http = new HttpRequestsCollector(
+    this.registry,
+    'xps_http_requests_total',
+    'HTTP requests answered, by method, route pattern and status',
+    'xps_http_request_duration_seconds',
+    'Time to answer an HTTP request, by method, route pattern and status',
+    LATENCY_BUCKETS,
+  );
   private readonly steps = new Counter({
     name: 'xps_order_steps_total',
     help: 'Step attempts run by this instance, by step kind and outcome (done, error)',
@@ -118,9 +114,7 @@ export class MetricsService {
   }
 
   observeHttp(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    this.http.observe(method, route, status, seconds);
   }
 
   /** Runs one step attempt and records its outcome and duration (the step's own result is passed on). */

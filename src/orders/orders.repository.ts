@@ -4,6 +4,7 @@ import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
 import { organizationInScope, ownedInScope, scopeParams } from '../common/auth/tree-scope.js';
 import { modify } from '../common/database/affected.js';
+import { queryNamed, type NamedStatement } from '../common/database/named-statement.js';
 import { DEFAULT_PAGE_SIZE, decodeCursor, paginate, type Page } from '../common/http/pagination.js';
 import type { ListOrdersQuery } from './dto/order.dto.js';
 import { OrderStep, type StepError } from './order-step.entity.js';
@@ -106,6 +107,49 @@ const dueCondition = (o: string) => `(${o}status = 'NOT_STARTED' OR (${o}status 
  */
 const fairnessGroup = (g: string) =>
   `CASE WHEN ${g}.parent_id IS NULL THEN -${g}.id WHEN cardinality(${g}.ancestor_ids) <= 1 THEN ${g}.id ELSE ${g}.ancestor_ids[2] END`;
+
+/** One run's journal writes (OrdersRepository.writeJournal). */
+export interface JournalWrite {
+  finishes: readonly { seq: number; output: Record<string, unknown> }[];
+  errors: readonly { seq: number; error: StepError }[];
+  /** Steps to mark RUNNING, their attempt counted. */
+  begins: readonly number[];
+  /** The order's current step (kept when null) and result (kept when null), its progress recounted; null: the order row is not written. */
+  progress: { currentStep: string | null; result: OrderResult | null } | null;
+}
+
+/**
+ * OrdersRepository.writeJournal. Every sub-statement sees the rows as they were before the statement, so
+ * progress counts the steps DONE before it, less those it finishes again, plus those it finishes.
+ */
+const WRITE_JOURNAL: NamedStatement = {
+  name: 'orders-write-journal',
+  text: `WITH fence AS MATERIALIZED (
+           SELECT id FROM orders WHERE id = $1 AND locked_by = $2 AND status = 'IN_PROGRESS' AND locked_until > now() FOR UPDATE
+         ), finished AS (
+           UPDATE order_steps s SET status = 'DONE', finished_at = now(), output = v.output::jsonb, error = NULL
+             FROM unnest($3::int[], $4::text[]) AS v(seq, output)
+            WHERE s.order_id = (SELECT id FROM fence) AND s.seq = v.seq
+           RETURNING s.seq
+         ), noted AS (
+           UPDATE order_steps s SET error = v.error::jsonb
+             FROM unnest($5::int[], $6::text[]) AS v(seq, error)
+            WHERE s.order_id = (SELECT id FROM fence) AND s.seq = v.seq
+         ), begun AS (
+           UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
+            WHERE order_id = (SELECT id FROM fence) AND seq = ANY($7::int[])
+           RETURNING seq, attempts
+         ), progress AS (
+           UPDATE orders SET current_step = COALESCE($9::text, current_step), result = COALESCE($10::jsonb, result),
+                  progress_done = CASE WHEN cardinality($3::int[]) = 0 THEN progress_done
+                                       ELSE (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE' AND NOT (seq = ANY($3::int[])))
+                                          + (SELECT count(*) FROM finished) END
+            WHERE id = (SELECT id FROM fence) AND $8::boolean
+         )
+         SELECT EXISTS (SELECT 1 FROM fence) AS held,
+                COALESCE((SELECT array_agg(seq ORDER BY seq) FROM begun), '{}') AS seqs,
+                COALESCE((SELECT array_agg(attempts ORDER BY seq) FROM begun), '{}') AS attempts`,
+};
 
 /** Up to this many organizations, a page of a subtree's orders is read organization by organization. */
 const SMALL_SUBTREE = 2000;
@@ -409,49 +453,31 @@ export class OrdersRepository {
     );
   }
 
-  async finishSteps(manager: EntityManager, orderId: number, finishes: readonly { seq: number; output: Record<string, unknown> }[]): Promise<void> {
-    if (finishes.length === 0) return;
-    await manager.query(
-      `UPDATE order_steps s SET status = 'DONE', finished_at = now(), output = v.output::jsonb, error = NULL
-         FROM unnest($2::int[], $3::text[]) AS v(seq, output)
-        WHERE s.order_id = $1 AND s.seq = v.seq`,
-      [orderId, finishes.map((f) => f.seq), finishes.map((f) => JSON.stringify(f.output))],
-    );
-  }
-
-  /** Errors of attempts that will be tried again (the steps stay RUNNING). */
-  async noteStepErrors(manager: EntityManager, orderId: number, errors: readonly { seq: number; error: StepError }[]): Promise<void> {
-    if (errors.length === 0) return;
-    await manager.query(
-      `UPDATE order_steps s SET error = v.error::jsonb
-         FROM unnest($2::int[], $3::text[]) AS v(seq, error)
-        WHERE s.order_id = $1 AND s.seq = v.seq`,
-      [orderId, errors.map((e) => e.seq), errors.map((e) => JSON.stringify(e.error))],
-    );
-  }
-
-  /** Marks steps RUNNING and counts their attempt; each step's attempt number. */
-  async beginSteps(manager: EntityManager, orderId: number, seqs: readonly number[]): Promise<Map<number, number>> {
-    const attempts = new Map<number, number>();
-    if (seqs.length === 0) return attempts;
-    const { rows } = await modify<{ seq: number; attempts: number }>(
-      manager,
-      `UPDATE order_steps SET status = 'RUNNING', attempts = attempts + 1, started_at = COALESCE(started_at, now()), error = NULL
-        WHERE order_id = $1 AND seq = ANY($2::int[]) RETURNING seq, attempts`,
-      [orderId, [...seqs]],
-    );
-    for (const row of rows) attempts.set(row.seq, row.attempts);
-    return attempts;
-  }
-
-  /** The order's current step (when given), result (when given) and, when steps finished, its progress. */
-  async writeProgress(manager: EntityManager, orderId: number, currentStep: string | null, result: OrderResult | null, recount: boolean): Promise<void> {
-    await manager.query(
-      `UPDATE orders SET current_step = COALESCE($2, current_step), result = COALESCE($3::jsonb, result),
-              progress_done = CASE WHEN $4 THEN (SELECT count(*) FROM order_steps WHERE order_id = $1 AND status = 'DONE') ELSE progress_done END
-        WHERE id = $1`,
-      [orderId, currentStep, result ? JSON.stringify(result) : null, recount],
-    );
+  /**
+   * Several journal writes of one run, fenced, in ONE statement (its own transaction): steps done
+   * (output), errors of attempts that will be tried again (the steps stay RUNNING), steps marked
+   * RUNNING with their attempt counted, then the order's current step, result and progress. The fence
+   * locks the order row first (every other update waits on its value) and only if `me` holds an
+   * unexpired lease; otherwise nothing is written and the answer is null. One statement instead of a
+   * transaction of five to seven: each is a round trip and a socket write (docs/benchmarks.md, "The
+   * executor's CPU per call"). A step appears at most once in a batch (the writer awaits each of a
+   * step's writes before it queues the next).
+   */
+  async writeJournal(orderId: number, me: string, batch: JournalWrite): Promise<Map<number, number> | null> {
+    const [row] = await queryNamed<{ held: boolean; seqs: number[]; attempts: number[] }>(this.dataSource, WRITE_JOURNAL, [
+      orderId,
+      me,
+      batch.finishes.map((f) => f.seq),
+      batch.finishes.map((f) => JSON.stringify(f.output)),
+      batch.errors.map((e) => e.seq),
+      batch.errors.map((e) => JSON.stringify(e.error)),
+      batch.begins,
+      batch.progress !== null,
+      batch.progress?.currentStep ?? null,
+      batch.progress?.result ? JSON.stringify(batch.progress.result) : null,
+    ]);
+    if (!row.held) return null;
+    return new Map(row.seqs.map((seq, i) => [seq, row.attempts[i]]));
   }
 
   async failStep(manager: EntityManager, orderId: number, seq: number, error: StepError): Promise<void> {

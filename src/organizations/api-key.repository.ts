@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryNamed } from '../common/database/named-statement.js';
 import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
 import { ApiKey } from './api-key.entity.js';
 
@@ -54,10 +54,8 @@ export class ApiKeyRepository {
 
   /** The key with this hash and its organization, read fresh on every call (no cache: docs/security.md). */
   async findByHash(keyHash: Buffer): Promise<KeyRow | undefined> {
-    // Straight to TypeORM's pg pool: TypeORM's query() cannot name a statement.
-    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
-    const { rows } = await pool.query<KeyRow>({ ...KEY_LOOKUP, values: [keyHash] });
-    return rows[0];
+    const [row] = await queryNamed<KeyRow>(this.dataSource, KEY_LOOKUP, [keyHash]);
+    return row;
   }
 
   async recordUse(keyId: number): Promise<void> {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { organizationInScope, SCOPE_PARAM } from '../common/auth/tree-scope.js';
 import { modify } from '../common/database/affected.js';
+import { queryNamed, type NamedStatement } from '../common/database/named-statement.js';
 import { paginate, type Page, type PageQuery } from '../common/http/pagination.js';
 import { Organization } from './organization.entity.js';
 
@@ -13,6 +14,13 @@ export interface NewOrganization {
   parentId: number | null;
   ancestorIds: number[];
 }
+
+const DISABLED_ON_PATH: NamedStatement = {
+  name: 'organizations-disabled-on-path',
+  text: `SELECT bool_or(o.disabled_at IS NOT NULL) AS disabled
+           FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
+          WHERE target.id = $1`,
+};
 
 /** One allowedServerHosts list on an organization's path to the root. */
 export interface ServerHostList {
@@ -98,13 +106,11 @@ export class OrganizationsRepository {
   }
 
   /** Whether the organization or one of its ancestors is disabled; true for an organization that does not exist. */
-  async disabledOnPath(organizationId: number, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
-    const [row] = (await manager.query(
-      `SELECT bool_or(o.disabled_at IS NOT NULL) AS disabled
-         FROM organizations target JOIN organizations o ON o.id = ANY(target.ancestor_ids || target.id)
-        WHERE target.id = $1`,
-      [organizationId],
-    )) as { disabled: boolean | null }[];
+  async disabledOnPath(organizationId: number, manager?: EntityManager): Promise<boolean> {
+    // Outside a transaction (the executor, before each step) as a named statement, parsed once per connection.
+    const [row] = manager
+      ? ((await manager.query(DISABLED_ON_PATH.text, [organizationId])) as { disabled: boolean | null }[])
+      : await queryNamed<{ disabled: boolean | null }>(this.dataSource, DISABLED_ON_PATH, [organizationId]);
     return row?.disabled !== false;
   }
 

@@ -40,10 +40,10 @@ export interface JournalBatch {
 }
 
 /**
- * Every write of the executor to `orders` and `order_steps`. Each write is one short transaction that
- * first checks, and locks, that this instance still holds the order's lease (`locked_by = me`,
- * fencing): an instance that lost its lease cannot overwrite the new owner's work. No transaction is
- * ever held open while Xelion is called.
+ * Every write of the executor to `orders` and `order_steps`. Each write is one short transaction (the
+ * step journal's: one statement) that first checks, and locks, that this instance still holds the
+ * order's lease (`locked_by = me`, fencing): an instance that lost its lease cannot overwrite the new
+ * owner's work. No transaction is ever held open while Xelion is called.
  */
 @Injectable()
 export class OrderJournal {
@@ -111,23 +111,22 @@ export class OrderJournal {
   }
 
   /**
-   * Several journal writes of one run in ONE short, fenced transaction (group commit, see
-   * JournalWriter): steps done (output), failed attempts that will be tried again (error), and steps
-   * marked RUNNING with their attempt counted before anything is sent for them; then the order's
-   * current step, result and progress. Returns the attempt number of each step begun.
+   * Several journal writes of one run in ONE fenced statement (group commit, see JournalWriter): steps
+   * done (output), failed attempts that will be tried again (error), and steps marked RUNNING with their
+   * attempt counted before anything is sent for them; then the order's current step, result and
+   * progress. Returns the attempt number of each step begun; LeaseLostError (nothing written) when this
+   * instance no longer holds the lease.
    */
   async writeBatch(me: string, orderId: number, batch: JournalBatch): Promise<Map<number, number>> {
-    return this.dataSource.transaction(async (manager) => {
-      await this.fence(manager, orderId, me);
-      await this.orders.finishSteps(manager, orderId, batch.finishes);
-      await this.orders.noteStepErrors(manager, orderId, batch.errors);
-      const attempts = await this.orders.beginSteps(manager, orderId, batch.begins.map((b) => b.seq));
-      const currentStep = batch.begins.length > 0 ? batch.begins[batch.begins.length - 1].name : null;
-      if (batch.finishes.length > 0 || currentStep !== null) {
-        await this.orders.writeProgress(manager, orderId, currentStep, batch.result, batch.finishes.length > 0);
-      }
-      return attempts;
+    const currentStep = batch.begins.length > 0 ? batch.begins[batch.begins.length - 1].name : null;
+    const attempts = await this.orders.writeJournal(orderId, me, {
+      finishes: batch.finishes,
+      errors: batch.errors,
+      begins: batch.begins.map((b) => b.seq),
+      progress: batch.finishes.length > 0 || currentStep !== null ? { currentStep, result: batch.result } : null,
     });
+    if (!attempts) throw new LeaseLostError(orderId);
+    return attempts;
   }
 
   /**

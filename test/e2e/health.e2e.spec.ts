@@ -16,6 +16,21 @@ describe('health probes', () => {
     expect(ready.body).toEqual({ status: 'ok', checks: { database: { status: 'up' } } });
   });
 
+  it('liveness (served by Fastify alone) answers as every route does: JSON, security headers, request id, counted', async () => {
+    const live = await app.request('GET', '/health/live', { headers: { 'x-request-id': 'live-probe-1' } });
+    expect(live.status).toBe(200);
+    expect(live.body).toEqual({ status: 'ok' });
+    expect(live.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(live.headers.get('x-request-id')).toBe('live-probe-1');
+    expect(live.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(live.headers.get('x-frame-options')).toBe('DENY');
+    expect((await app.request('HEAD', '/health/live')).status).toBe(200);
+    expect((await app.request('POST', '/health/live')).status).toBe(404);
+    const metrics = await app.request('GET', '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/xps_http_requests_total\{method="GET",route="\/health\/live",status="200"\} [1-9]/);
+  });
+
   it('answer 503 when the database is gone, while liveness stays up', async () => {
     await app.dataSource.destroy();
     const health = await app.request('GET', '/health');

@@ -182,34 +182,70 @@ describe('OrdersRepository (real database)', () => {
     expect(taken).toMatchObject({ id, previous_status: 'IN_PROGRESS', previous_locked_by: null });
   });
 
-  it('keeps the step journal: begin, note errors, finish, progress, fail, stop and reset', async () => {
+  it('keeps the step journal in one fenced statement: begin, note errors, finish, progress; then fail, stop and reset', async () => {
     const id = (await newOrder(reseller))!;
-    await db.dataSource.transaction(async (m) => {
-      const attempts = await repo.beginSteps(m, id, [0, 1]);
-      expect([...attempts.entries()].sort()).toEqual([
-        [0, 1],
-        [1, 1],
-      ]);
-      await repo.noteStepErrors(m, id, [{ seq: 1, error: { code: 'XELION_UNAVAILABLE', message: 'busy' } }]);
-      await repo.finishSteps(m, id, [{ seq: 0, output: { oid: '42' } }]);
-      await repo.writeProgress(m, id, 'user a@example.com', { created: { organisation: 1 }, updated: {}, found: {}, numbersAllocated: [], warnings: [] }, true);
-    });
+    expect(await db.dataSource.transaction((m) => repo.writeStatus(m, id, 'NOT_STARTED', 'IN_PROGRESS', { ...KEEP, lease: { holder: 'journal-holder', seconds: 60 } }))).toBe(true);
+    const result = { created: { organisation: 1 }, updated: {}, found: {}, numbersAllocated: [], warnings: [] };
+
+    // Not the lease holder: nothing is written.
+    expect(await repo.writeJournal(id, 'intruder', { finishes: [], errors: [], begins: [0, 1], progress: { currentStep: 'organisation', result: null } })).toBeNull();
     let steps = await repo.journalSteps(id);
+    expect(steps.map((s) => [s.seq, s.status, s.attempts])).toEqual([
+      [0, 'PENDING', 0],
+      [1, 'PENDING', 0],
+      [2, 'PENDING', 0],
+    ]);
+    expect(await statusOf(id)).toMatchObject({ current_step: null, progress_done: 0 });
+
+    const begun = await repo.writeJournal(id, 'journal-holder', { finishes: [], errors: [], begins: [0, 1], progress: { currentStep: 'user a@example.com', result: null } });
+    expect([...begun!.entries()].sort()).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
+    expect(await statusOf(id)).toMatchObject({ current_step: 'user a@example.com', progress_done: 0 });
+
+    const next = await repo.writeJournal(id, 'journal-holder', {
+      finishes: [{ seq: 0, output: { oid: '42' } }],
+      errors: [{ seq: 1, error: { code: 'XELION_UNAVAILABLE', message: 'busy' } }],
+      begins: [2],
+      progress: { currentStep: 'user b@example.com', result },
+    });
+    expect([...next!.entries()]).toEqual([[2, 1]]);
+    steps = await repo.journalSteps(id);
     expect(steps.map((s) => [s.seq, s.status, s.attempts])).toEqual([
       [0, 'DONE', 1],
       [1, 'RUNNING', 1],
-      [2, 'PENDING', 0],
+      [2, 'RUNNING', 1],
     ]);
     expect(steps[0].output).toEqual({ oid: '42' });
+    const [errors] = await db.dataSource.query(`SELECT array_agg(error ORDER BY seq) AS e FROM order_steps WHERE order_id = $1`, [id]);
+    expect(errors.e).toEqual([null, { code: 'XELION_UNAVAILABLE', message: 'busy' }, null]);
+    const [order] = await db.dataSource.query(`SELECT result FROM orders WHERE id = $1`, [id]);
+    expect(order.result).toEqual(result);
+    expect(await statusOf(id)).toMatchObject({ current_step: 'user b@example.com', progress_done: 1 });
+
+    // A retried attempt begun again: its attempt counted, its error cleared; an errors-only batch leaves the order row alone.
+    expect([...(await repo.writeJournal(id, 'journal-holder', { finishes: [], errors: [], begins: [1], progress: { currentStep: 'user a@example.com', result: null } }))!]).toEqual([[1, 2]]);
+    expect(await repo.writeJournal(id, 'journal-holder', { finishes: [], errors: [{ seq: 2, error: { code: 'XELION_UNAVAILABLE', message: 'later' } }], begins: [], progress: null })).toEqual(new Map());
     expect(await statusOf(id)).toMatchObject({ current_step: 'user a@example.com', progress_done: 1 });
+    expect((await repo.journalSteps(id)).map((s) => [s.seq, s.status, s.attempts])).toEqual([
+      [0, 'DONE', 1],
+      [1, 'RUNNING', 2],
+      [2, 'RUNNING', 1],
+    ]);
+
     await db.dataSource.transaction(async (m) => {
-      await repo.beginSteps(m, id, [2]);
       await repo.failStep(m, id, 2, { code: 'XELION_REJECTED', message: 'no' });
       await repo.stopRunningSteps(m, id);
     });
     steps = await repo.journalSteps(id);
     expect(steps.map((s) => s.status)).toEqual(['DONE', 'PENDING', 'FAILED']);
     await db.dataSource.transaction((m) => repo.resetUnfinishedSteps(m, id));
+    expect((await repo.journalSteps(id)).map((s) => s.status)).toEqual(['DONE', 'PENDING', 'PENDING']);
+
+    // A lease given up (or run out) fences the journal too.
+    expect(await repo.releaseLeases('journal-holder', [id])).toBe(1);
+    expect(await repo.writeJournal(id, 'journal-holder', { finishes: [{ seq: 1, output: {} }], errors: [], begins: [], progress: { currentStep: null, result: null } })).toBeNull();
     expect((await repo.journalSteps(id)).map((s) => s.status)).toEqual(['DONE', 'PENDING', 'PENDING']);
   });
 });
