@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { ApiKeyService } from './api-key.service.js';
 import { apiKeyStrategyFor } from './api-key.strategy.js';
 import { apiKeyStrategyName } from '../common/auth/api-key.guard.js';
@@ -10,14 +9,13 @@ import { OrganizationsRepository } from './organizations.repository.js';
 import { OrganizationsService } from './organizations.service.js';
 
 @Module({
-  imports: [PassportModule],
   controllers: [OrganizationsController, ApiKeysController],
   providers: [
     OrganizationsRepository,
     OrganizationsService,
     ApiKeyService,
     {
-      // Registered with passport under this application's own name (see apiKeyStrategyName).
+      // Registered with the global guard under this application's own name (see apiKeyStrategyName).
       provide: 'API_KEY_STRATEGY',
       inject: [ApiKeyService, SETTINGS],
       useFactory: (apiKeys: ApiKeyService, settings: RuntimeSettings) => {

@@ -561,7 +561,7 @@ describe('webhooks: several instances, and a dispatcher killed mid-send', () => 
   });
 });
 
-// Its own application (one at a time in a process: Nest's logger and passport strategies are global).
+// Its own application (one at a time in a process: Nest's logger is global).
 describe('webhooks: a receiver slower than the timeout', () => {
   let app: TestApp;
   let receiver: WebhookReceiver;
