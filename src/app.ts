@@ -10,11 +10,11 @@ import { AppModule } from './app.module.js';
 import { createLogger, PinoLoggerService, resolveLogFormat } from './common/logging/logger.js';
 import type { LogFormat } from './config/settings.js';
 import { registerJsonBodyParser } from './common/http/json-body.js';
-import { logContext } from './common/logging/request-context.js';
 import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
 import type { Settings } from './config/settings.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
-import { LIVENESS_PATH, registerPlainLiveness } from './health/liveness.route.js';
+import type { Caller } from './common/auth/caller.js';
+import { registerPlainLiveness } from './health/liveness.route.js';
 import { registerHttpMetrics } from './metrics/http-metrics.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -100,22 +100,26 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
     });
     const fastify = app.getHttpAdapter().getInstance();
     registerJsonBodyParser(fastify, BODY_LIMIT_BYTES);
-    // Every response names its request, and every line logged while serving it carries the same id.
+    // Every response names its request; the lines logged while serving it carry the same id (docs/operations.md, "Logs").
     fastify.addHook('onRequest', (request, reply, done) => {
       void reply.headers(SECURITY_HEADERS);
       // API answers may carry a secret shown once (a new API key): never let a cache keep them.
       if (request.url.startsWith('/api/v1/')) void reply.header('cache-control', 'no-store');
       void reply.header('x-request-id', request.id);
-      // The liveness probe logs nothing but its request line (which names its request id itself): no context
-      // for it, whose set-up is a share of that route's cost (docs/benchmarks.md, "The cost of a request").
-      if (request.url === LIVENESS_PATH) done();
-      else logContext.run({ reqId: request.id }, done);
+      done();
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       // Below LOG_LEVEL=info the line is not built at all (the object and the elapsed time cost per request).
       if (logger.isLevelEnabled('info')) {
         logger.info(
-          { reqId: request.id, method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+          {
+            reqId: request.id,
+            organizationId: (request as { user?: Caller }).user?.organizationId,
+            method: request.method,
+            url: request.url,
+            statusCode: reply.statusCode,
+            ms: Math.round(reply.elapsedTime),
+          },
           'request completed',
         );
       }

@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Caller } from '../common/auth/caller.js';
+import { logOfCaller, type Caller } from '../common/auth/caller.js';
+import { withContext } from '../common/logging/request-context.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ApiError } from '../common/http/error-response.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
@@ -131,7 +132,7 @@ export class CredentialsService {
       }
       await this.credentials.upsert(manager, organization.id, key, sealed, inherit);
     });
-    this.logger.log(`credential "${key}" stored for organization ${organizationId}${inherit === undefined ? '' : ` (inherit: ${inherit})`}`);
+    this.logger.log(withContext(`credential "${key}" stored for organization ${organizationId}${inherit === undefined ? '' : ` (inherit: ${inherit})`}`, logOfCaller(caller)));
   }
 
   /** Changes whether descendants' orders may use the key, without its value; updatedAt (the value's) stays. */
@@ -142,7 +143,7 @@ export class CredentialsService {
       if (!updated) throw new NotFoundException(`credential "${key}" is not set for organization ${organizationId}`);
       return updated;
     });
-    this.logger.log(`credential "${key}" of organization ${organizationId}: inherit ${inherit}`);
+    this.logger.log(withContext(`credential "${key}" of organization ${organizationId}: inherit ${inherit}`, logOfCaller(caller)));
     return CredentialDto.from(row);
   }
 
@@ -160,6 +161,6 @@ export class CredentialsService {
         throw new NotFoundException(`credential "${key}" is not set for organization ${organizationId}`);
       }
     });
-    this.logger.log(`credential "${key}" deleted from organization ${organizationId}`);
+    this.logger.log(withContext(`credential "${key}" deleted from organization ${organizationId}`, logOfCaller(caller)));
   }
 }

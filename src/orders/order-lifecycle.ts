@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { withContext, type LogContext } from '../common/logging/request-context.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { OrderError, OrderResult, OrderStatus } from './order.entity.js';
 import { OrdersRepository, type ClaimLimits, type ClaimRow, type StatusColumns } from './orders.repository.js';
@@ -53,6 +54,8 @@ export interface TransitionDetails {
   eraseToken?: boolean;
   /** IN_PROGRESS: who takes the order, for how long (the executor claims many at once with `claim`). */
   lease?: { holder: string; seconds: number };
+  /** The request that makes the change (cancel, retry), for the log line; the order's ids are added. */
+  log?: LogContext;
 }
 
 /** The columns written on entering each status. */
@@ -100,7 +103,7 @@ export class OrderLifecycle {
       throw new OrderTransitionError(order.id, order.status, to, 'status changed meanwhile');
     }
     if (to === 'NOT_STARTED') await this.orders.resetUnfinishedSteps(manager, order.id);
-    await this.announce(manager, order, to, to === 'FAILED' ? (details.error ?? null) : null);
+    await this.announce(manager, order, to, to === 'FAILED' ? (details.error ?? null) : null, details.log);
   }
 
   /** The executor's claim, `transition` to IN_PROGRESS in bulk: due orders under `me`'s lease, each change announced. */
@@ -114,9 +117,9 @@ export class OrderLifecycle {
     return rows;
   }
 
-  private async announce(manager: EntityManager, order: OrderRef, to: OrderStatus, error: OrderError | null): Promise<void> {
+  private async announce(manager: EntityManager, order: OrderRef, to: OrderStatus, error: OrderError | null, log?: LogContext): Promise<void> {
     if (order.status === to) return;
-    this.logger.log(`order ${order.id}: ${order.status} → ${to}${error ? ` (${error.code})` : ''}`);
+    this.logger.log(withContext(`order ${order.id}: ${order.status} → ${to}${error ? ` (${error.code})` : ''}`, { ...log, orderId: order.id, organizationId: order.organizationId }));
     if (!order.callbackUrl) return;
     await this.webhooks.enqueueStatusChange(manager, {
       orderId: order.id,

@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { Caller } from '../common/auth/caller.js';
+import { logOfCaller, type Caller } from '../common/auth/caller.js';
+import { withContext } from '../common/logging/request-context.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ApiError } from '../common/http/error-response.js';
 import type { Page } from '../common/http/pagination.js';
@@ -68,6 +69,7 @@ export class OrdersService {
       await this.lifecycle.transition(manager, order, 'FAILED', {
         error: { code: 'CANCELLED', message: 'the order was cancelled', step: null },
         eraseToken: true,
+        log: logOfCaller(caller),
       });
       return this.findInScope(caller, id, manager);
     });
@@ -106,10 +108,10 @@ export class OrdersService {
         const message = `${HEADER.tenantToken} header is required: the token of order ${id} was erased when it ${order.error?.code === 'CANCELLED' ? 'was cancelled' : 'was rejected'}`;
         throw new ApiError(HttpStatus.BAD_REQUEST, message, { details: [{ field: HEADER.tenantToken, message }] });
       }
-      await this.lifecycle.transition(manager, order, 'NOT_STARTED');
+      await this.lifecycle.transition(manager, order, 'NOT_STARTED', { log: logOfCaller(caller) });
       return this.findInScope(caller, id, manager);
     });
-    this.logger.log(`order ${id} retried${newToken !== undefined ? ' with a new tenant token' : ''}`);
+    this.logger.log(withContext(`order ${id} retried${newToken !== undefined ? ' with a new tenant token' : ''}`, { ...logOfCaller(caller), orderId: id }));
     return OrderDto.from(order);
   }
 }

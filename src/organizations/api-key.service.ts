@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger, NotFoundException, Unauthorized
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Caller } from '../common/auth/caller.js';
+import { withContext } from '../common/logging/request-context.js';
 import { ApiError } from '../common/http/error-response.js';
 import type { Page, PageQuery } from '../common/http/pagination.js';
 import type { ApiKey } from './api-key.entity.js';
@@ -55,7 +56,7 @@ export class ApiKeyService {
       // Not awaited: bookkeeping must not slow down or fail the request.
       this.keys
         .recordUse(row.id)
-        .catch((error: Error) => this.logger.warn(`could not record last use of API key ${row.id}: ${error.message}`));
+        .catch((error: Error) => this.logger.warn(withContext(`could not record last use of API key ${row.id}: ${error.message}`, { organizationId: row.organization_id })));
     }
     return {
       organizationId: row.organization_id,

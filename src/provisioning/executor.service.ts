@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { OutboundWatch, outboundWatch } from '../common/http/outbound-http.js';
-import { logContext } from '../common/logging/request-context.js';
+import { OutboundWatch } from '../common/http/outbound-http.js';
+import { withContext } from '../common/logging/request-context.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OrderJournal, type ClaimedOrder } from './order-journal.js';
@@ -100,15 +100,22 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
     if (order.takenOverFrom) {
       this.takeOvers++;
       this.metrics.leaseTakenOver();
-      this.logger.warn(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`);
+      this.logger.warn(
+        withContext(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`, {
+          orderId: order.id,
+          organizationId: order.organizationId,
+        }),
+      );
     }
-    const control: RunControl = { lost: false, draining: false, leaseValidUntil };
     const watch = new OutboundWatch();
-    const done = logContext
-      .run({ orderId: order.id, organizationId: order.organizationId }, () => outboundWatch.run(watch, () => this.runner.run(this.id, order, control)))
+    const control: RunControl = { lost: false, draining: false, leaseValidUntil, watch };
+    const done = this.runner
+      .run(this.id, order, control)
       .catch((error: unknown) => {
         // Never the error object itself: an HTTP error may carry request headers.
-        this.logger.error(`order ${order.id}: run ended unexpectedly: ${(error as Error)?.message ?? String(error)}`);
+        this.logger.error(
+          withContext(`order ${order.id}: run ended unexpectedly: ${(error as Error)?.message ?? String(error)}`, { orderId: order.id, organizationId: order.organizationId }),
+        );
         return 'error' as const;
       })
       .finally(() => {
@@ -142,7 +149,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
 
   private stuck(id: number, run: Running): boolean {
     if (!run.watch.overdue()) return false;
-    this.logger.warn(`order ${id}: an outbound request outlived its deadline; the lease is not renewed`);
+    this.logger.warn(withContext(`order ${id}: an outbound request outlived its deadline; the lease is not renewed`, { orderId: id, organizationId: run.order.organizationId }));
     return true;
   }
 

@@ -1,4 +1,5 @@
 import type { CredentialGroupName } from '../credentials/credential.groups.js';
+import type { OutboundWatch } from '../common/http/outbound-http.js';
 import type { StepKind } from './provisioning-plan.js';
 
 /**
@@ -56,6 +57,8 @@ export abstract class ExternalServices {
 export interface ExternalServicesOrder {
   organizationId: number;
   serverUrl: string;
+  /** The order's run: the number provider's and redirection server's requests are watched by it (executor). */
+  watch?: OutboundWatch;
 }
 
 /** Makes the ExternalServices of one order's run. */

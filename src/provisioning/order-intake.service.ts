@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { Caller } from '../common/auth/caller.js';
+import { logOfCaller, type Caller } from '../common/auth/caller.js';
+import { withContext } from '../common/logging/request-context.js';
 import { canonicalJson } from '../common/canonical-json.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { ApiError } from '../common/http/error-response.js';
@@ -111,7 +112,7 @@ export class OrderIntake {
       await this.orders.insertSteps(manager, id, steps);
       return { id, created: true };
     });
-    if (result.created) this.logger.log(`order ${result.id} created with ${steps.length} steps`);
+    if (result.created) this.logger.log(withContext(`order ${result.id} created with ${steps.length} steps`, { ...logOfCaller(caller), orderId: result.id }));
     return result;
   }
 

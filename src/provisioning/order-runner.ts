@@ -1,5 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SecretBox, SecretBoxError } from '../common/crypto/secret-box.js';
+import type { OutboundWatch } from '../common/http/outbound-http.js';
+import { withContext, type LogContext } from '../common/logging/request-context.js';
+import type { RunScope } from '../common/run-scope.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { StepError } from '../orders/order-step.entity.js';
@@ -21,6 +24,16 @@ import { readTenant, remainingPart } from './tenant-reading.js';
 import { TenantGatewayFactory, type TenantGateway } from './tenant-gateway.js';
 
 /** How the executor steers one run from outside. */
+/** The ids every log line of an order's run carries (docs/operations.md, "Logs"). */
+function logOf(order: { id: number; organizationId: number }): LogContext {
+  return { orderId: order.id, organizationId: order.organizationId };
+}
+
+/** What the run's outbound requests are made for: their deadlines watched, their log lines with the order's ids. */
+function runScope(order: { id: number; organizationId: number }, control: RunControl): RunScope {
+  return { watch: control.watch, log: logOf(order) };
+}
+
 export interface RunControl {
   /** Set when the heartbeat found the lease gone, or the executor was halted: write nothing more. */
   lost: boolean;
@@ -33,6 +46,8 @@ export interface RunControl {
    * while heartbeats failed because PostgreSQL was unreachable): no request goes to Xelion after it.
    */
   leaseValidUntil: number;
+  /** The run's outbound requests, watched for overrun deadlines (ExecutorService). */
+  watch?: OutboundWatch;
 }
 
 /** May this run still call Xelion or start a step? (Lease held, by the local clock too.) */
@@ -112,13 +127,13 @@ export class OrderRunner {
     try {
       const active = activeCheck(() => this.journal.organizationDisabled(order.organizationId));
       await active();
-      const services = this.services.forOrder(order);
+      const services = this.services.forOrder({ ...order, watch: control.watch });
       await checkCredentials(services, steps.filter((step) => !outputs.has(step.seq)));
       let tenant: TenantGateway | undefined;
       // The run's first attempts answer look-ups from the preflight's reading (docs/provisioning.md, "Plan").
       let reading: SnapshotTenantGateway | undefined;
       const useToken = (token: string) => {
-        tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control) });
+        tenant = this.gateways.forTenant({ serverUrl: order.serverUrl, tenant: order.tenantName, token, mayCall: () => holdsLease(control), run: runScope(order, control) });
         reading = new SnapshotTenantGateway(tenant);
       };
       // A park order gets its tenant token from its `tenant` step (docs/provisioning.md, "Park orders").
@@ -143,16 +158,16 @@ export class OrderRunner {
       }));
       if (!holdsLease(control)) throw new LeaseLostError(order.id);
       await this.journal.completeOrder(me, order, summarize(outputs.values()));
-      this.logger.log(`order ${order.id} completed`);
+      this.logger.log(withContext(`order ${order.id} completed`, logOf(order)));
       return 'completed';
     } catch (error) {
       if (error instanceof LeaseLostError || !holdsLease(control)) {
-        this.logger.warn(`order ${order.id}: lost the lease; another instance continues it`);
+        this.logger.warn(withContext(`order ${order.id}: lost the lease; another instance continues it`, logOf(order)));
         return 'lost';
       }
       if (error instanceof DrainingError) {
         await this.journal.release(me, [order.id]);
-        this.logger.log(`order ${order.id} released at shutdown; another instance continues it`);
+        this.logger.log(withContext(`order ${order.id} released at shutdown; another instance continues it`, logOf(order)));
         return 'released';
       }
       if (error instanceof OrderFailed) {
@@ -162,7 +177,7 @@ export class OrderRunner {
           if (writeError instanceof LeaseLostError) return 'lost';
           throw writeError;
         }
-        this.logger.warn(`order ${order.id} failed at ${error.failure.step ?? 'start'} (${error.failure.code}): ${error.failure.message}`);
+        this.logger.warn(withContext(`order ${order.id} failed at ${error.failure.step ?? 'start'} (${error.failure.code}): ${error.failure.message}`, logOf(order)));
         return 'failed';
       }
       throw error;
@@ -182,7 +197,7 @@ export class OrderRunner {
     try {
       reading.adopt(await readTenant(reading, remainingPart(configuration, pending)));
     } catch (error) {
-      this.logger.warn(`order ${order.id}: the tenant could not be read again (${classifyError(error).code}); the steps look objects up one by one`);
+      this.logger.warn(withContext(`order ${order.id}: the tenant could not be read again (${classifyError(error).code}); the steps look objects up one by one`, logOf(order)));
     }
   }
 
@@ -194,7 +209,7 @@ export class OrderRunner {
     useToken: (token: string) => void,
   ): Promise<ParkStepAccess | undefined> {
     if (order.tenantSource !== 'park') return undefined;
-    return this.parkTenants.forRun(me, order, services, () => holdsLease(control), useToken);
+    return this.parkTenants.forRun(me, order, services, () => holdsLease(control), useToken, runScope(order, control));
   }
 
   private openToken(order: ClaimedOrder): string {
@@ -291,7 +306,7 @@ export class OrderRunner {
         // A call cancelled because the lease ran out (XelionCallCancelledError), or any error seen after it.
         if (!holdsLease(control)) throw new LeaseLostError(order.id);
         const classified = classifyError(error);
-        this.logger.warn(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`);
+        this.logger.warn(withContext(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`, logOf(order)));
         if (classified.timedOut) timeouts++;
         if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN && timeouts < STEP_TIMEOUT_ATTEMPTS_PER_RUN) {
           await writer.noteError(step.seq, stepError(classified));

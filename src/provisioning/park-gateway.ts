@@ -1,3 +1,4 @@
+import type { RunScope } from '../common/run-scope.js';
 /**
  * What the `tenant` step of a park order asks of the master tenant of a multi-tenant server, in
  * domain terms (docs/provisioning.md, "Park orders"). Only src/xelion knows the calls;
@@ -35,6 +36,8 @@ export interface ParkAccess {
   serverUrl: string;
   /** Asked before every request (see RunControl.leaseValidUntil). */
   mayCall?: () => boolean;
+  /** The order's run: its watch of the requests' deadlines and its log ids. */
+  run?: RunScope;
 }
 
 /** Builds a master-tenant gateway for one attempt of a `tenant` step; an abstract class so that Nest can inject it. */

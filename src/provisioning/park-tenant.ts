@@ -1,3 +1,4 @@
+import type { RunScope } from '../common/run-scope.js';
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { SecretBox, SecretBoxError } from '../common/crypto/secret-box.js';
@@ -53,10 +54,11 @@ export class ParkTenants {
     services: ExternalServices,
     mayCall: () => boolean,
     useSession: (token: string) => void,
+    run?: RunScope,
   ): Promise<ParkStepAccess> {
     const row = await this.orders.read(order.id);
     const serverUrl = order.serverUrl;
-    const access = { serverUrl, mayCall };
+    const access = { serverUrl, mayCall, run };
     const openToken = (sealed: string): string => {
       try {
         return this.box.open(sealed, masterTokenAad(order.id));

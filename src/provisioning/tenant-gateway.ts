@@ -4,6 +4,7 @@
  * the only code that knows Xelion's paths, bodies, PATCH documents and error codes;
  * `XelionTenantGateway` (xelion-tenant-gateway.ts) adapts it to this interface.
  */
+import type { RunScope } from '../common/run-scope.js';
 import type {
   DayNightModeInput,
   Listed,
@@ -170,6 +171,8 @@ export interface TenantAccess {
   token: string;
   /** Asked before every request to the tenant; false cancels it (see RunControl.leaseValidUntil). */
   mayCall?: () => boolean;
+  /** The order's run (or the request) the requests are made for: its watch of their deadlines and its log ids. */
+  run?: RunScope;
 }
 
 /** Builds the gateway of one tenant (one per order run); an abstract class so that Nest can inject it. */

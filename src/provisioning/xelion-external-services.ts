@@ -30,7 +30,7 @@ class OrderExternalServices extends ExternalServices {
     private readonly credentials: CredentialsService,
     private readonly numbers: NumberProviderClient,
     private readonly redirection: RedirectionClient,
-    order: ExternalServicesOrder,
+    private readonly order: ExternalServicesOrder,
   ) {
     super();
     this.target = { organizationId: order.organizationId, serverHost: serverHostOf(order.serverUrl) };
@@ -93,14 +93,19 @@ class OrderExternalServices extends ExternalServices {
 
   async reserveNumber(organizationId: number, reservation: NumberReservation): Promise<string> {
     const values = await this.requireGroup(organizationId, 'numbers');
-    const access = { url: values.get('numbers.url')!, apiKey: values.get('numbers.apiKey')! };
+    const access = { url: values.get('numbers.url')!, apiKey: values.get('numbers.apiKey')!, watch: this.order.watch };
     return (await this.numbers.reserve(access, reservation)).number;
   }
 
   async registerPhone(organizationId: number, registration: PhoneRegistration): Promise<boolean> {
     const values = (await this.group(organizationId, 'redirection', false))?.values;
     if (!values) return false;
-    const access = { url: values.get('redirection.url')!, username: values.get('redirection.username')!, password: values.get('redirection.password')! };
+    const access = {
+      url: values.get('redirection.url')!,
+      username: values.get('redirection.username')!,
+      password: values.get('redirection.password')!,
+      watch: this.order.watch,
+    };
     await this.redirection.register(access, registration.macAddress, { provisioningUrl: registration.provisioningUrl, label: registration.label });
     return true;
   }

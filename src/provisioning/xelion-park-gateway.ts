@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { withContext, type LogContext } from '../common/logging/request-context.js';
 import { XelionClientFactory } from '../xelion/xelion-client.factory.js';
 import { isAvailable, type ParkTenant, type XelionMasterClient } from '../xelion/xelion-master.client.js';
 import { ParkGatewayFactory, type ParkAccess, type ParkGateway, type ParkTenantView } from './park-gateway.js';
@@ -21,6 +22,7 @@ class XelionParkGateway implements ParkGateway {
   constructor(
     private readonly client: XelionMasterClient,
     private readonly ownSession: boolean,
+    private readonly log?: LogContext,
   ) {}
 
   async tenants() {
@@ -42,7 +44,7 @@ class XelionParkGateway implements ParkGateway {
       await this.client.logout();
     } catch (error) {
       // The step's work is done; a session that could not be ended runs out on its own.
-      this.logger.warn(`logging out of the master tenant failed: ${(error as Error).message}`);
+      this.logger.warn(withContext(`logging out of the master tenant failed: ${(error as Error).message}`, this.log));
     }
   }
 }
@@ -54,11 +56,11 @@ export class XelionParkGatewayFactory extends ParkGatewayFactory {
   }
 
   withToken(access: ParkAccess, token: string): ParkGateway {
-    return new XelionParkGateway(this.clients.forMaster({ serverUrl: access.serverUrl, token, mayCall: access.mayCall }), false);
+    return new XelionParkGateway(this.clients.forMaster({ serverUrl: access.serverUrl, token, mayCall: access.mayCall, run: access.run }), false, access.run?.log);
   }
 
   async logIn(access: ParkAccess, credentials: { userName: string; password: string }, userSpace: string): Promise<ParkGateway> {
-    const session = await this.clients.forMaster({ serverUrl: access.serverUrl, token: null, mayCall: access.mayCall }).login(credentials, userSpace);
-    return new XelionParkGateway(this.clients.forMaster({ serverUrl: access.serverUrl, token: session.token, mayCall: access.mayCall }), true);
+    const session = await this.clients.forMaster({ serverUrl: access.serverUrl, token: null, mayCall: access.mayCall, run: access.run }).login(credentials, userSpace);
+    return new XelionParkGateway(this.clients.forMaster({ serverUrl: access.serverUrl, token: session.token, mayCall: access.mayCall, run: access.run }), true, access.run?.log);
   }
 }

@@ -7,6 +7,7 @@ import { tenantSemaphore } from './tenant.semaphore.js';
 import { XelionMasterClient } from './xelion-master.client.js';
 import { XELION_OBSERVER, type XelionObserver } from './xelion.observer.js';
 import { XelionTenantClient } from './xelion-tenant.client.js';
+import type { RunScope } from '../common/run-scope.js';
 import type { XelionClientOptions } from './xelion-transport.js';
 
 export interface XelionTenantAccess {
@@ -18,6 +19,8 @@ export interface XelionTenantAccess {
   token: string;
   /** Asked before every request; false cancels it (the executor: the order's lease is lost or running out). */
   mayCall?: () => boolean;
+  /** The order's run (or request) these requests belong to: its outbound watch and log ids. */
+  run?: RunScope;
 }
 
 export interface XelionClientOverrides {
@@ -56,18 +59,23 @@ export class XelionClientFactory implements OnModuleDestroy {
 
   /** Throws UnsafeUrlError for a server URL that is not http(s), has credentials or a fragment, or a bad tenant name. */
   forTenant(access: XelionTenantAccess, overrides: XelionClientOverrides = {}): XelionTenantClient {
-    return new XelionTenantClient(this.http, this.options(access.serverUrl, access.tenant, access.mayCall, overrides), access.token);
+    return new XelionTenantClient(this.http, this.options(access.serverUrl, access.tenant, access, overrides), access.token);
   }
 
   /**
    * The master tenant of a multi-tenant server (`{serverUrl}/api/v1/master`): with a master session's
    * token, or with `token: null` to log in (no Authorization header is sent then).
    */
-  forMaster(access: { serverUrl: string; token: string | null; mayCall?: () => boolean }, overrides: XelionClientOverrides = {}): XelionMasterClient {
-    return new XelionMasterClient(this.http, this.options(access.serverUrl, 'master', access.mayCall, overrides), access.token);
+  forMaster(access: { serverUrl: string; token: string | null; mayCall?: () => boolean; run?: RunScope }, overrides: XelionClientOverrides = {}): XelionMasterClient {
+    return new XelionMasterClient(this.http, this.options(access.serverUrl, 'master', access, overrides), access.token);
   }
 
-  private options(serverUrlText: string, tenant: string, mayCall: (() => boolean) | undefined, overrides: XelionClientOverrides): XelionClientOptions {
+  private options(
+    serverUrlText: string,
+    tenant: string,
+    { mayCall, run }: { mayCall?: () => boolean; run?: RunScope },
+    overrides: XelionClientOverrides,
+  ): XelionClientOptions {
     const url = checkUrlSyntax(serverUrlText);
     const serverUrl = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     if (url.search !== '') throw new UnsafeUrlError('the Xelion server URL has a query string', 'syntax');
@@ -83,6 +91,7 @@ export class XelionClientFactory implements OnModuleDestroy {
       sleep: overrides.sleep,
       observe: this.observer?.observeXelion,
       mayCall,
+      run,
       listMaxItems: this.settings.xelion.listMaxItems,
       listMaxBytes: this.settings.xelion.listMaxBytes,
       userAgent: this.settings.instanceId ? `xelion-provisioning-service (instance ${this.settings.instanceId})` : 'xelion-provisioning-service',

@@ -12,6 +12,8 @@ import {
   type RetryDecision,
   type RetryPolicy,
 } from '../common/http/outbound-http.js';
+import { withContext } from '../common/logging/request-context.js';
+import type { RunScope } from '../common/run-scope.js';
 import { BodyTooLargeError, parseAnswerBody, type OutboundHttp } from '../common/http/outbound-request.js';
 import type { SafeAgents } from '../common/http/url-safety.js';
 import { isRepeatable, type XelionPatch } from './xelion-patch.builder.js';
@@ -58,6 +60,8 @@ export interface XelionClientOptions {
   observe?: (method: string, status: number | undefined, startedMs: number) => void;
   /** Asked right before every request (retries included); false cancels the call (XelionCallCancelledError). */
   mayCall?: () => boolean;
+  /** The order's run whose requests these are: its deadlines are watched (executor), its ids go on log lines. */
+  run?: RunScope;
   /** Sent as User-Agent (Xelion's logs then name the instance that called). */
   userAgent?: string;
   /** XELION_LIST_MAX_ITEMS / XELION_LIST_MAX_BYTES: the most one list read keeps (docs/security.md). */
@@ -198,6 +202,7 @@ export class XelionTransport {
             body: payload,
             deadlineMs: this.options.timeoutMs,
             maxBodyBytes: bodyLimit?.maxBytes ?? DEFAULT_MAX_BODY_BYTES,
+            watch: this.options.run?.watch,
           });
         } catch (error) {
           this.options.observe?.(method, undefined, started);
@@ -217,7 +222,8 @@ export class XelionTransport {
         retryOnResult,
         retryOnError,
         sleep: this.options.sleep,
-        onRetry: ({ attempt, delayMs, reason }) => this.logger.warn(`Xelion ${info} on tenant ${this.options.tenant}: ${reason}, retry ${attempt} in ${delayMs} ms`),
+        onRetry: ({ attempt, delayMs, reason }) =>
+          this.logger.warn(withContext(`Xelion ${info} on tenant ${this.options.tenant}: ${reason}, retry ${attempt} in ${delayMs} ms`, this.options.run?.log)),
       });
       return this.check(kind, info, response);
     } catch (error) {

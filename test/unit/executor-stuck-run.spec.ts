@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import { outboundWatch } from '../../src/common/http/outbound-http.js';
 import type { RuntimeSettings } from '../../src/config/runtime-settings.js';
 import type { MetricsService } from '../../src/metrics/metrics.service.js';
 import { ExecutorService } from '../../src/provisioning/executor.service.js';
 import type { ClaimedOrder, OrderJournal } from '../../src/provisioning/order-journal.js';
-import type { OrderRunner } from '../../src/provisioning/order-runner.js';
+import type { OrderRunner, RunControl } from '../../src/provisioning/order-runner.js';
 
 /** The heartbeat does not renew the lease of a run whose outbound request outlived its deadline (docs/security.md). */
 describe('ExecutorService heartbeat', () => {
@@ -38,8 +37,8 @@ describe('ExecutorService heartbeat', () => {
     const journal = { claim: vi.fn(async () => [order(1), order(2)]), heartbeat, release: vi.fn(async () => 0) } as unknown as OrderJournal;
     const finish: (() => void)[] = [];
     const runner = {
-      run: vi.fn(async (_me: string, claimed: ClaimedOrder) => {
-        const watch = outboundWatch.getStore()!;
+      run: vi.fn(async (_me: string, claimed: ClaimedOrder, control: RunControl) => {
+        const watch = control.watch!;
         // Order 1: a request within its deadline. Order 2: one whose deadline passed 5 s ago and is still in flight.
         const done = claimed.id === 1 ? watch.begin(60_000) : watch.begin(1_000, Date.now() - 6_000);
         await new Promise<void>((resolve) => finish.push(resolve));

@@ -3,7 +3,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Reflector } from '@nestjs/core';
 import { IS_PUBLIC } from './auth.decorators.js';
 import type { Caller } from './caller.js';
-import { logContext } from '../logging/request-context.js';
 import type { RateLimits } from '../http/throttle.module.js';
 
 export const API_KEY_HEADER = 'X-Auth-Key';
@@ -69,8 +68,8 @@ export function apiKeyGuardFor(name: string): Type<CanActivate> {
         if (error instanceof UnauthorizedException) this.limits?.authenticationFailed(request, reply);
         throw error;
       }
+      caller.requestId = request.id;
       request.user = caller;
-      logContext.assign({ organizationId: caller.organizationId });
       this.limits?.authenticated(caller, reply);
       return true;
     }

@@ -1,4 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Caller } from '../auth/caller.js';
+import { withContext, type LogContext } from '../logging/request-context.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './database-unavailable.js';
 import { reasonPhrase } from './error-response.js';
@@ -22,7 +24,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      this.logger.warn(withContext(`database unavailable: ${(exception as Error).message}`, logOfRequest(request)));
       const body = {
         statusCode: 503,
         error: reasonPhrase(503),
@@ -33,7 +35,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     const { status, body } = this.toBody(exception, request);
-    if (status >= 500) this.logger.error(describeUnexpected(exception));
+    if (status >= 500) this.logger.error(withContext(describeUnexpected(exception), logOfRequest(request)));
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -107,4 +109,9 @@ function clientErrorMessage(error: FastifyLikeError): string {
       }
       return error.message ?? 'Bad request';
   }
+}
+
+/** The request's id and, once authenticated, its caller's organization: what its log lines carry. */
+function logOfRequest(request: FastifyRequest): LogContext {
+  return { reqId: request.id, organizationId: (request as { user?: Caller }).user?.organizationId };
 }

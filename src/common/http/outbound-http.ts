@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Readable } from 'node:stream';
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { UnsafeUrlError, type SafeAgents } from './url-safety.js';
@@ -238,8 +237,6 @@ export class OutboundWatch {
   }
 }
 
-/** The watch of the current unit of work, if any (set by the executor around an order's run). */
-export const outboundWatch = new AsyncLocalStorage<OutboundWatch>();
 
 /**
  * One request under a total deadline of `deadlineMs`: connecting, the headers and the whole body
@@ -253,7 +250,6 @@ export async function requestWithDeadline<T = unknown>(
   deadlineMs: number,
 ): Promise<AxiosResponse<T>> {
   const controller = new AbortController();
-  const done = outboundWatch.getStore()?.begin(deadlineMs);
   let stream: Readable | undefined;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
@@ -261,14 +257,12 @@ export async function requestWithDeadline<T = unknown>(
       const error = new DeadlineExceededError(deadlineMs);
       controller.abort(error);
       stream?.destroy(error);
-      done?.();
       reject(error);
     }, deadlineMs);
   });
   expired.catch(() => undefined);
   const finish = () => {
     clearTimeout(timer);
-    done?.();
   };
   const signal = config.signal ? AbortSignal.any([controller.signal, config.signal as AbortSignal]) : controller.signal;
   try {

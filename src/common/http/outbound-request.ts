@@ -1,6 +1,6 @@
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { DEFAULT_MAX_BODY_BYTES, DeadlineExceededError, outboundWatch, type OutboundWatch } from './outbound-http.js';
+import { DEFAULT_MAX_BODY_BYTES, DeadlineExceededError, type OutboundWatch } from './outbound-http.js';
 import type { SafeAgents } from './url-safety.js';
 
 /**
@@ -26,7 +26,7 @@ export interface OutboundRequest {
   deadlineMs: number;
   /** The most of the answer's body read (default 10 MiB); a larger one fails with BodyTooLargeError. */
   maxBodyBytes?: number;
-  /** The unit of work whose requests are watched for overrun deadlines; default: the current one (outboundWatch). */
+  /** The unit of work (an order's run) whose requests are watched for overrun deadlines, if any. */
   watch?: OutboundWatch;
 }
 
@@ -82,7 +82,7 @@ export function sendOutbound(agents: SafeAgents, request: OutboundRequest): Prom
     headers['content-length'] = length;
   }
   return new Promise<OutboundResponse>((resolve, reject) => {
-    const done = (request.watch ?? outboundWatch.getStore())?.begin(request.deadlineMs);
+    const done = request.watch?.begin(request.deadlineMs);
     const timer = setTimeout(() => finish(new DeadlineExceededError(request.deadlineMs)), request.deadlineMs);
     let outgoing: ClientRequest | undefined;
     let settled = false;

@@ -2,7 +2,6 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from '../../config/settings.js';
-import { logContext } from './request-context.js';
 
 /**
  * Field names whose values are secrets. pino replaces them before a line is written, wherever they
@@ -54,8 +53,6 @@ export function createLogger(level: LogLevel, destination?: NodeJS.WritableStrea
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      // Every line carries the request (and organization, order) it was written for.
-      mixin: () => ({ ...logContext.get() }),
       formatters: { level: (label) => ({ level: label }) },
     },
     output,

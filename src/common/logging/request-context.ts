@@ -1,24 +1,16 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-
-/** What every log line written while serving a request, or running an order, carries. */
+/**
+ * What a log line written while serving a request, or running an order, carries (docs/operations.md,
+ * "Logs"). Passed explicitly with the line (`withContext`), not kept in AsyncLocalStorage: on Node 20
+ * any store in use switches promise hooks on for every promise of the process, 10–15 % of the CPU of a
+ * request and of a Xelion call (docs/benchmarks.md, "The executor's CPU per call").
+ */
 export interface LogContext {
   reqId?: string;
   organizationId?: number;
   orderId?: number;
 }
 
-const storage = new AsyncLocalStorage<LogContext>();
-
-export const logContext = {
-  get(): LogContext | undefined {
-    return storage.getStore();
-  },
-  run<T>(context: LogContext, fn: () => T): T {
-    return storage.run(context, fn);
-  },
-  /** Adds fields to the current context (for example the organization, once the caller is known). */
-  assign(fields: LogContext): void {
-    const store = storage.getStore();
-    if (store) Object.assign(store, fields);
-  },
-};
+/** A line for Nest's Logger with its context beside the message (PinoLoggerService writes an object's fields). */
+export function withContext(msg: string, context: LogContext | undefined): string | (LogContext & { msg: string }) {
+  return context ? { msg, ...context } : msg;
+}

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Caller } from '../../common/auth/caller.js';
+import { logOfCaller, type Caller } from '../../common/auth/caller.js';
 import { invalidConfiguration } from '../../configuration/configuration.errors.js';
 import { ConfigurationValidator } from '../../configuration/configuration.validator.js';
 import type { PlanHeaders } from '../../orders/provision-headers.js';
@@ -29,7 +29,7 @@ export class PlanService {
     const inspection = await inspectTenant({
       configuration: validation.configuration,
       organizationId: caller.organizationId,
-      gateway: this.gateways.forTenant({ serverUrl: headers.serverUrl, tenant: headers.tenantName, token: headers.tenantToken }),
+      gateway: this.gateways.forTenant({ serverUrl: headers.serverUrl, tenant: headers.tenantName, token: headers.tenantToken, run: { log: logOfCaller(caller) } }),
       services: this.services.forOrder({ organizationId: caller.organizationId, serverUrl: headers.serverUrl }),
     });
     const plan = inspection.plan;

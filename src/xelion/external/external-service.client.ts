@@ -1,5 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
-import { isRetryableStatus, isRetryableTransportError, isTimeout, retryDecisionForResponse, unsafeUrlCause, withRetry, type RetryPolicy } from '../../common/http/outbound-http.js';
+import { isRetryableStatus, isRetryableTransportError, isTimeout, retryDecisionForResponse, unsafeUrlCause, withRetry, type OutboundWatch, type RetryPolicy } from '../../common/http/outbound-http.js';
 import { createOutboundHttp, parseAnswerBody, type OutboundHttp } from '../../common/http/outbound-request.js';
 import { createSafeAgents, type SafeAgents } from '../../common/http/url-safety.js';
 import type { RuntimeSettings } from '../../config/runtime-settings.js';
@@ -20,6 +20,8 @@ export interface ExternalRequest {
   headers: Record<string, string>;
   /** Sent as JSON. */
   json?: unknown;
+  /** The order's run whose request this is: its deadline is watched (executor). */
+  watch?: OutboundWatch;
 }
 
 export interface ExternalResponse {
@@ -60,7 +62,7 @@ export abstract class ExternalServiceClient implements OnModuleDestroy {
     const url = new URL(request.url);
     let response;
     try {
-      response = await withRetry(() => this.http.request({ method: request.method, url, headers, body, deadlineMs: timeoutMs }), {
+      response = await withRetry(() => this.http.request({ method: request.method, url, headers, body, deadlineMs: timeoutMs, watch: request.watch }), {
         policy: this.options.retryPolicy,
         sleep: this.options.sleep,
         retryOnResult: retryDecisionForResponse,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { checkUrlSyntax } from '../../common/http/url-safety.js';
+import type { OutboundWatch } from '../../common/http/outbound-http.js';
 import { SETTINGS, type RuntimeSettings } from '../../config/runtime-settings.js';
 import { EXTERNAL_CALL_OPTIONS, ExternalServiceClient, stripSlash, type ExternalCallOptions } from './external-service.client.js';
 import { NumberProviderError } from './external-service.error.js';
@@ -9,6 +10,8 @@ export interface NumberProviderAccess {
   url: string;
   /** `numbers.apiKey`: sent as `Authorization: Bearer …`, nowhere else. */
   apiKey: string;
+  /** The order's run whose request this is (its deadline is watched). */
+  watch?: OutboundWatch;
 }
 
 export interface NumberRequest {
@@ -45,6 +48,7 @@ export class NumberProviderClient extends ExternalServiceClient {
         url: `${base}/v1/numbers/reservations`,
         headers: { authorization: `Bearer ${access.apiKey}` },
         json: { country: request.country, area: request.area, label: request.label, reference: request.reference },
+        watch: access.watch,
       },
       'the number provider',
       (message, retryable, status, timedOut) => new NumberProviderError(message, retryable, status, timedOut),

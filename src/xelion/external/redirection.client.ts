@@ -1,6 +1,7 @@
 import { macDigits } from '../../common/mac-address.js';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { checkUrlSyntax } from '../../common/http/url-safety.js';
+import type { OutboundWatch } from '../../common/http/outbound-http.js';
 import { SETTINGS, type RuntimeSettings } from '../../config/runtime-settings.js';
 import { EXTERNAL_CALL_OPTIONS, ExternalServiceClient, stripSlash, type ExternalCallOptions } from './external-service.client.js';
 import { RedirectionError } from './external-service.error.js';
@@ -11,6 +12,8 @@ export interface RedirectionAccess {
   /** `redirection.username` / `redirection.password`: Basic authentication, nowhere else. */
   username: string;
   password: string;
+  /** The order's run whose request this is (its deadline is watched). */
+  watch?: OutboundWatch;
 }
 
 export interface DeviceRegistration {
@@ -40,6 +43,7 @@ export class RedirectionClient extends ExternalServiceClient {
         url: `${base}/v1/devices/${hex}`,
         headers: { authorization: `Basic ${Buffer.from(`${access.username}:${access.password}`).toString('base64')}` },
         json: { provisioningUrl: registration.provisioningUrl, label: registration.label },
+        watch: access.watch,
       },
       'the redirection server',
       (message, retryable, status, timedOut) => new RedirectionError(message, retryable, status, timedOut),
