@@ -350,10 +350,11 @@ describe('Xelion client against the simulator (real HTTP)', () => {
       expect(calls.rejected429).toBe(0);
       expect(a.stats.calls + b.stats.calls).toBe(40);
 
-      // Control: a process allowing more than the server's limit does get 429s (and still succeeds).
+      // Control: a process allowing more than the server's limit does get 429s (and still succeeds, given
+      // attempts enough: 12 requests contend for 4 places, and a loaded CI machine once starved one for 20).
       sim.setOptions({ latencyMs: 60 });
       const greedy = new XelionClientFactory(settings({ maxConcurrency: 12 }) as RuntimeSettings);
-      const c = greedy.forTenant({ serverUrl: sim.url, tenant: 'pbx2', token: 'test-token-pbx2' }, { retryPolicy: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 20 } });
+      const c = greedy.forTenant({ serverUrl: sim.url, tenant: 'pbx2', token: 'test-token-pbx2' }, { retryPolicy: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 100 } });
       await Promise.all(Array.from({ length: 24 }, () => c.me()));
       expect(sim.calls('pbx2').rejected429).toBeGreaterThan(0);
       greedy.onModuleDestroy();
