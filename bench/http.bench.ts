@@ -15,7 +15,6 @@
  *   DATABASE_URL=postgres://…/postgres   the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_DATABASES=embedded|postgres     one of the two only
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +22,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { describeLoad, load, type LoadResult } from './support/load.js';
 import { machine, writeSection } from './support/report.js';
-import { startServerProcess, type ServerProcess } from './support/server-process.js';
-import { createScratchDatabase } from '../tools/support/postgres-admin.js';
+import { startRequestServers } from './support/request-servers.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 /** Baseline and service alternate this many times per pair; the median of the rounds' ratios is reported. */
@@ -69,27 +67,8 @@ const load1 = () => loadavg()[0].toFixed(1);
 
 /** One database: a fresh database on `serverUrl`, the three pairs measured on it. */
 async function measure(serverUrl: string): Promise<Pair[]> {
-  const rootKey = `bench-${randomBytes(24).toString('hex')}`;
-  const encryptionKey = randomBytes(32).toString('base64');
-  const database = await createScratchDatabase(serverUrl, 'xps_bench_http');
-  const started: ServerProcess[] = [];
+  const { service, hello, bare, rootKey, close } = await startRequestServers(serverUrl, 'xps_bench_http');
   try {
-    // The service first: it migrates the database and creates the root key the bare server then reads.
-    const service = await startServerProcess('dist/bench/support/service-server.js', {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: encryptionKey,
-      ROOT_API_KEY: rootKey,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      // Orders are accepted and stored, not run (the executor is off): no limit on how many wait.
-      MAX_UNFINISHED_ORDERS: '0',
-      OUTBOUND_ALLOW_PRIVATE: 'true',
-    });
-    started.push(service);
-    const hello = await startServerProcess('dist/bench/support/bare-server.js');
-    started.push(hello);
-    const bare = await startServerProcess('dist/bench/support/bare-pg-server.js', { DATABASE_URL: database.url, ENCRYPTION_KEY: encryptionKey });
-    started.push(bare);
     const run = (url: string, extra: Partial<Parameters<typeof load>[0]> = {}) =>
       load({ url, connections: CONNECTIONS, durationSeconds: DURATION, ...extra });
     const authed = { headers: { 'x-auth-key': rootKey } };
@@ -111,8 +90,7 @@ async function measure(serverUrl: string): Promise<Pair[]> {
         () => checked('/provision', run(`${service.url}/api/v1/provision`, post))),
     ];
   } finally {
-    for (const server of started.reverse()) await server.stop();
-    await database.drop();
+    await close();
   }
 }
 

@@ -11,12 +11,11 @@
  *   DATABASE_URL=postgres://…/postgres   the PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_REQUESTS=40000                  requests per measurement (a quarter more before it, to warm up)
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
-import { startServerProcess, type ServerProcess } from './support/server-process.js';
-import { createScratchDatabase } from '../tools/support/postgres-admin.js';
+import { startRequestServers } from './support/request-servers.js';
+import type { ServerProcess } from './support/server-process.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 40_000);
 const ROUNDS = 2;
@@ -56,27 +55,9 @@ async function measure(server: ServerProcess, path: string, request: Request = {
 }
 
 async function main(): Promise<void> {
-  const rootKey = `bench-${randomBytes(24).toString('hex')}`;
-  const encryptionKey = randomBytes(32).toString('base64');
-  const database = await createScratchDatabase(POSTGRES_URL, 'xps_bench_request_cpu');
-  const started: ServerProcess[] = [];
   console.log(`load average ${loadavg()[0].toFixed(1)} at the start; ${REQUESTS} requests per measurement, 32 connections`);
+  const { service, hello, bare, rootKey, close } = await startRequestServers(POSTGRES_URL, 'xps_bench_request_cpu');
   try {
-    const service = await startServerProcess('dist/bench/support/service-server.js', {
-      DATABASE_URL: database.url,
-      ENCRYPTION_KEY: encryptionKey,
-      ROOT_API_KEY: rootKey,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '0',
-      // Orders are accepted and stored, not run (the executor is off): no limit on how many wait.
-      MAX_UNFINISHED_ORDERS: '0',
-      OUTBOUND_ALLOW_PRIVATE: 'true',
-    });
-    started.push(service);
-    const hello = await startServerProcess('dist/bench/support/bare-server.js');
-    started.push(hello);
-    const bare = await startServerProcess('dist/bench/support/bare-pg-server.js', { DATABASE_URL: database.url, ENCRYPTION_KEY: encryptionKey });
-    started.push(bare);
     const key = { headers: { 'x-auth-key': rootKey } };
     const provision = { ...PROVISION, headers: { ...PROVISION.headers, 'x-auth-key': rootKey } };
     for (let round = 0; round < ROUNDS; round++) {
@@ -93,8 +74,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const server of started.reverse()) await server.stop();
-    await database.drop();
+    await close();
   }
 }
 
