@@ -13,7 +13,7 @@ import { registerJsonBodyParser } from './common/http/json-body.js';
 import { embeddedEncryptionKey, type RuntimeSettings } from './config/runtime-settings.js';
 import type { Settings } from './config/settings.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './database/embedded-postgres.js';
-import type { Caller } from './common/auth/caller.js';
+import { logOfRequest } from './common/auth/caller.js';
 import { registerPlainLiveness } from './health/liveness.route.js';
 import { registerHttpMetrics } from './metrics/http-metrics.js';
 import { setupOpenApi } from './openapi.js';
@@ -113,8 +113,7 @@ export async function createApp(settings: Settings, options: CreateAppOptions = 
       if (logger.isLevelEnabled('info')) {
         logger.info(
           {
-            reqId: request.id,
-            organizationId: (request as { user?: Caller }).user?.organizationId,
+            ...logOfRequest(request),
             method: request.method,
             url: request.url,
             statusCode: reply.statusCode,

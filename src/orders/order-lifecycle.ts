@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { withContext, type LogContext } from '../common/logging/request-context.js';
+import { logOfOrder, withContext, type LogContext } from '../common/logging/request-context.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import type { OrderError, OrderResult, OrderStatus } from './order.entity.js';
 import { OrdersRepository, type ClaimLimits, type ClaimRow, type StatusColumns } from './orders.repository.js';
@@ -119,7 +119,7 @@ export class OrderLifecycle {
 
   private async announce(manager: EntityManager, order: OrderRef, to: OrderStatus, error: OrderError | null, log?: LogContext): Promise<void> {
     if (order.status === to) return;
-    this.logger.log(withContext(`order ${order.id}: ${order.status} → ${to}${error ? ` (${error.code})` : ''}`, { ...log, orderId: order.id, organizationId: order.organizationId }));
+    this.logger.log(withContext(`order ${order.id}: ${order.status} → ${to}${error ? ` (${error.code})` : ''}`, { ...log, ...logOfOrder(order) }));
     if (!order.callbackUrl) return;
     await this.webhooks.enqueueStatusChange(manager, {
       orderId: order.id,

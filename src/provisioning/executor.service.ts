@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { OutboundWatch } from '../common/http/outbound-http.js';
-import { withContext } from '../common/logging/request-context.js';
+import { logOfOrder, withContext } from '../common/logging/request-context.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OrderJournal, type ClaimedOrder } from './order-journal.js';
@@ -101,10 +101,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
       this.takeOvers++;
       this.metrics.leaseTakenOver();
       this.logger.warn(
-        withContext(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`, {
-          orderId: order.id,
-          organizationId: order.organizationId,
-        }),
+        withContext(`took over order ${order.id} from ${order.takenOverFrom} after its lease expired (take-overs: ${this.takeOvers})`, logOfOrder(order)),
       );
     }
     const watch = new OutboundWatch();
@@ -114,7 +111,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
       .catch((error: unknown) => {
         // Never the error object itself: an HTTP error may carry request headers.
         this.logger.error(
-          withContext(`order ${order.id}: run ended unexpectedly: ${(error as Error)?.message ?? String(error)}`, { orderId: order.id, organizationId: order.organizationId }),
+          withContext(`order ${order.id}: run ended unexpectedly: ${(error as Error)?.message ?? String(error)}`, logOfOrder(order)),
         );
         return 'error' as const;
       })
@@ -149,7 +146,7 @@ export class ExecutorService implements OnApplicationBootstrap, OnModuleDestroy,
 
   private stuck(id: number, run: Running): boolean {
     if (!run.watch.overdue()) return false;
-    this.logger.warn(withContext(`order ${id}: an outbound request outlived its deadline; the lease is not renewed`, { orderId: id, organizationId: run.order.organizationId }));
+    this.logger.warn(withContext(`order ${id}: an outbound request outlived its deadline; the lease is not renewed`, logOfOrder(run.order)));
     return true;
   }
 

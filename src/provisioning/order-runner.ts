@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SecretBox, SecretBoxError } from '../common/crypto/secret-box.js';
 import type { OutboundWatch } from '../common/http/outbound-http.js';
-import { withContext, type LogContext } from '../common/logging/request-context.js';
+import { logOfOrder, withContext } from '../common/logging/request-context.js';
 import type { RunScope } from '../common/run-scope.js';
 import { SETTINGS, type RuntimeSettings } from '../config/runtime-settings.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -23,17 +23,12 @@ import { SnapshotTenantGateway } from './snapshot-tenant-gateway.js';
 import { readTenant, remainingPart } from './tenant-reading.js';
 import { TenantGatewayFactory, type TenantGateway } from './tenant-gateway.js';
 
-/** How the executor steers one run from outside. */
-/** The ids every log line of an order's run carries (docs/operations.md, "Logs"). */
-function logOf(order: { id: number; organizationId: number }): LogContext {
-  return { orderId: order.id, organizationId: order.organizationId };
-}
-
 /** What the run's outbound requests are made for: their deadlines watched, their log lines with the order's ids. */
 function runScope(order: { id: number; organizationId: number }, control: RunControl): RunScope {
-  return { watch: control.watch, log: logOf(order) };
+  return { watch: control.watch, log: logOfOrder(order) };
 }
 
+/** How the executor steers one run from outside. */
 export interface RunControl {
   /** Set when the heartbeat found the lease gone, or the executor was halted: write nothing more. */
   lost: boolean;
@@ -158,16 +153,16 @@ export class OrderRunner {
       }));
       if (!holdsLease(control)) throw new LeaseLostError(order.id);
       await this.journal.completeOrder(me, order, summarize(outputs.values()));
-      this.logger.log(withContext(`order ${order.id} completed`, logOf(order)));
+      this.logger.log(withContext(`order ${order.id} completed`, logOfOrder(order)));
       return 'completed';
     } catch (error) {
       if (error instanceof LeaseLostError || !holdsLease(control)) {
-        this.logger.warn(withContext(`order ${order.id}: lost the lease; another instance continues it`, logOf(order)));
+        this.logger.warn(withContext(`order ${order.id}: lost the lease; another instance continues it`, logOfOrder(order)));
         return 'lost';
       }
       if (error instanceof DrainingError) {
         await this.journal.release(me, [order.id]);
-        this.logger.log(withContext(`order ${order.id} released at shutdown; another instance continues it`, logOf(order)));
+        this.logger.log(withContext(`order ${order.id} released at shutdown; another instance continues it`, logOfOrder(order)));
         return 'released';
       }
       if (error instanceof OrderFailed) {
@@ -177,7 +172,7 @@ export class OrderRunner {
           if (writeError instanceof LeaseLostError) return 'lost';
           throw writeError;
         }
-        this.logger.warn(withContext(`order ${order.id} failed at ${error.failure.step ?? 'start'} (${error.failure.code}): ${error.failure.message}`, logOf(order)));
+        this.logger.warn(withContext(`order ${order.id} failed at ${error.failure.step ?? 'start'} (${error.failure.code}): ${error.failure.message}`, logOfOrder(order)));
         return 'failed';
       }
       throw error;
@@ -197,7 +192,7 @@ export class OrderRunner {
     try {
       reading.adopt(await readTenant(reading, remainingPart(configuration, pending)));
     } catch (error) {
-      this.logger.warn(withContext(`order ${order.id}: the tenant could not be read again (${classifyError(error).code}); the steps look objects up one by one`, logOf(order)));
+      this.logger.warn(withContext(`order ${order.id}: the tenant could not be read again (${classifyError(error).code}); the steps look objects up one by one`, logOfOrder(order)));
     }
   }
 
@@ -306,7 +301,7 @@ export class OrderRunner {
         // A call cancelled because the lease ran out (XelionCallCancelledError), or any error seen after it.
         if (!holdsLease(control)) throw new LeaseLostError(order.id);
         const classified = classifyError(error);
-        this.logger.warn(withContext(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`, logOf(order)));
+        this.logger.warn(withContext(`order ${order.id}, step ${step.name}, attempt ${attempt}: ${classified.code}${classified.retryable ? ' (retryable)' : ''}: ${classified.message}`, logOfOrder(order)));
         if (classified.timedOut) timeouts++;
         if (classified.retryable && tryInRun < STEP_ATTEMPTS_PER_RUN && timeouts < STEP_TIMEOUT_ATTEMPTS_PER_RUN) {
           await writer.noteError(step.seq, stepError(classified));

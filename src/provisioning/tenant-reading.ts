@@ -29,7 +29,7 @@ export async function readTenant(gateway: TenantGateway, configuration: Configur
       userNames,
       (maxPages) => gateway.readUsers(maxPages),
       (user) => user.userName.toLowerCase(),
-      async (name) => gateway.findUser(name),
+      (name) => gateway.findUser(name),
     ),
     hasExtensions ? gateway.readLines() : undefined,
     hasPhones ? gateway.readPhones() : [],

@@ -16,3 +16,8 @@ export interface Caller {
 export function logOfCaller(caller: Caller): LogContext {
   return { reqId: caller.requestId, organizationId: caller.organizationId };
 }
+
+/** The ids a request's own log lines carry: its id and, once the key is checked, the caller's organization. */
+export function logOfRequest(request: { id: string; user?: Caller }): LogContext {
+  return { reqId: request.id, organizationId: request.user?.organizationId };
+}

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Caller } from '../auth/caller.js';
-import { withContext, type LogContext } from '../logging/request-context.js';
+import { logOfRequest } from '../auth/caller.js';
+import { withContext } from '../logging/request-context.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from './database-unavailable.js';
 import { reasonPhrase } from './error-response.js';
@@ -109,9 +109,4 @@ function clientErrorMessage(error: FastifyLikeError): string {
       }
       return error.message ?? 'Bad request';
   }
-}
-
-/** The request's id and, once authenticated, its caller's organization: what its log lines carry. */
-function logOfRequest(request: FastifyRequest): LogContext {
-  return { reqId: request.id, organizationId: (request as { user?: Caller }).user?.organizationId };
 }

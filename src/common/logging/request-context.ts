@@ -14,3 +14,8 @@ export interface LogContext {
 export function withContext(msg: string, context: LogContext | undefined): string | (LogContext & { msg: string }) {
   return context ? { msg, ...context } : msg;
 }
+
+/** The ids every log line about an order carries, whoever writes it (docs/operations.md, "Logs"). */
+export function logOfOrder(order: { id: number; organizationId: number }): LogContext {
+  return { orderId: order.id, organizationId: order.organizationId };
+}
